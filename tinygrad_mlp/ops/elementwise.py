@@ -1,0 +1,226 @@
+"""Elementwise ops with numpy broadcasting. Every backward reduces its gradient to the input's
+shape with the one helper `unbroadcast`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast gradient back down to ``shape`` (the input's shape before broadcasting)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes).reshape(shape)
+
+
+class Add(Function):
+    def forward(ctx, a, b):
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return a + b
+
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(grad, ctx.shapes[0]) if need_a else None,
+                unbroadcast(grad, ctx.shapes[1]) if need_b else None)
+
+
+class Sub(Function):
+    def forward(ctx, a, b):
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return a - b
+
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(grad, ctx.shapes[0]) if need_a else None,
+                unbroadcast(-grad, ctx.shapes[1]) if need_b else None)
+
+
+class Mul(Function):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(grad * b, np.shape(a)) if need_a else None,
+                unbroadcast(grad * a, np.shape(b)) if need_b else None)
+
+
+class Div(Function):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b
+        return (unbroadcast(grad_a, np.shape(a)) if need_a else None,
+                unbroadcast(-grad_a * a / b, np.shape(b)) if need_b else None)
+
+
+class Neg(Function):
+    def forward(ctx, a):
+        return -a
+
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """a ** b for tensor ** number, number ** tensor and tensor ** tensor."""
+
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            # d/da a**b = b * a**(b-1); torch defines it as 0 where b == 0 (even at a == 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where(np.equal(b, 0), 0.0, b * np.power(a, b - 1))
+            grad_a = unbroadcast(grad * local, np.shape(a))
+        if need_b:
+            # d/db a**b = a**b * log(a); torch defines it as 0 where a == 0 and b >= 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = out * np.log(a)
+            local = np.where((a == 0) & (b >= 0), 0.0, local)
+            grad_b = unbroadcast(grad * local, np.shape(b))
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        return grad * ctx.saved_tensors[0]
+
+
+class Log(Function):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    def backward(ctx, grad):
+        return grad / ctx.saved_tensors[0]
+
+
+class Sqrt(Function):
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (2 * ctx.saved_tensors[0])
+
+
+class Abs(Function):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    def backward(ctx, grad):
+        return grad * np.sign(ctx.saved_tensors[0])  # 0 at 0, as torch
+
+
+class Sign(Function):
+    """Forward only: the gradient is zero everywhere (as torch's)."""
+
+    def forward(ctx, a):
+        return np.sign(a)
+
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Maximum(Function):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _pick_backward(ctx, grad, a > b, a == b)
+
+
+class Minimum(Function):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _pick_backward(ctx, grad, a < b, a == b)
+
+
+def _pick_backward(ctx, grad, a_wins, tie):
+    """Gradient of max/min of two: to the winner, split half-half on ties (as torch)."""
+    need_a, need_b = ctx.needs_input_grad
+    a, b = ctx.saved_tensors
+    share_a = np.where(tie, 0.5, a_wins.astype(grad.dtype))
+    return (unbroadcast(grad * share_a, np.shape(a)) if need_a else None,
+            unbroadcast(grad * (1 - share_a), np.shape(b)) if need_b else None)
+
+
+class Clamp(Function):
+    def forward(ctx, a, lo=None, hi=None):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        inside = np.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            inside &= a >= ctx.lo
+        if ctx.hi is not None:
+            inside &= a <= ctx.hi
+        return grad * inside
+
+
+class Where(Function):
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return np.where(cond, a, b)
+
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        zero = np.zeros((), dtype=grad.dtype)
+        return (unbroadcast(np.where(ctx.cond, grad, zero), ctx.shapes[0]) if need_a else None,
+                unbroadcast(np.where(ctx.cond, zero, grad), ctx.shapes[1]) if need_b else None)
+
+
+class Cast(Function):
+    def forward(ctx, a, dtype):
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)
+
+
+class Clone(Function):
+    def forward(ctx, a):
+        return a.copy()
+
+    def backward(ctx, grad):
+        return grad

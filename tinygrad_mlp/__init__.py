@@ -7,7 +7,7 @@
 tensor([3., 0.])
 """
 
-from . import dtypes
+from . import dtypes, functional, nn, optim
 from .dtypes import (  # noqa: A004
     bool,
     double,
@@ -25,7 +25,7 @@ from .dtypes import (  # noqa: A004
     short,
     uint8,
 )
-from .function import Function  # noqa: E402 - after tensor: ops need Tensor
+from .function import Function
 from .rng import Generator, manual_seed
 from .tensor import (
     Tensor,
@@ -63,5 +63,6 @@ from .tensor import (
 from .toplevel import *  # noqa: F403 - torch-style free functions: tg.exp(x), tg.matmul(a, b), ...
 from .toplevel import __all__ as _toplevel_all
 from .utils.gradcheck import gradcheck
+from .utils.serialization import load, save
 
 __version__ = "0.1.0"

@@ -24,8 +24,6 @@ import traceback
 
 import numpy as np
 
-from .tensor import Tensor, _clock, _mode
-
 
 class Function:
     """Base class of every op. See the module docstring for how to write one."""
@@ -116,3 +114,7 @@ def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
             f"detect_anomaly: {ctx.name()} produced {bad} in its {what} (shape {array.shape}, "
             f"dtype {array.dtype}){where}"
         )
+
+
+# Imported last so that function.py and tensor.py can be imported in either order.
+from .tensor import Tensor, _clock, _mode  # noqa: E402

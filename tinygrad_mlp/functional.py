@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .tensor import Tensor, _as_tensor
+from . import ops, rng
+from .tensor import Tensor, _as_tensor, where
 
 # --- activations -------------------------------------------------------------------------------
 
@@ -121,3 +121,208 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got min {idx.min()} max {idx.max()}")
     return Tensor(np.eye(num_classes, dtype=np.int64)[idx])
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,  # noqa: A002
+            generator: Any = None) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = rng.get_rng(generator).random(input.shape) >= p
+    return input * Tensor(keep.astype(input.dtype) / input.dtype.type(1 - p))
+
+
+# --- losses --------------------------------------------------------------------------------------------
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
+
+
+def _same_shape(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(
+            f"{op}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ; "
+            f"broadcasting them would silently compute the wrong loss (reshape one, e.g. target.view(-1, 1))"
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error. (The textbook ½Σ(y−t)² is ``0.5 * mse_loss(y, t, reduction='sum')``.)"""
+    target = _as_tensor(target)
+    _same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    target = _as_tensor(target)
+    _same_shape(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
+    """Quadratic for |error| < delta, linear beyond (torch's HuberLoss)."""
+    target = _as_tensor(target)
+    _same_shape(input, target, "huber_loss")
+    err = (input - target).abs()
+    quadratic = 0.5 * err * err
+    linear = delta * (err - 0.5 * delta)
+    return _reduce(where(err < delta, quadratic, linear), reduction, "huber_loss")
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 is the L1 loss."""
+    target = _as_tensor(target)
+    _same_shape(input, target, "smooth_l1_loss")
+    err = (input - target).abs()
+    if beta == 0:
+        return _reduce(err, reduction, "smooth_l1_loss")
+    return _reduce(where(err < beta, 0.5 * err * err / beta, err - 0.5 * beta), reduction, "smooth_l1_loss")
+
+
+def _class_targets(input: Tensor, target: Any, op: str, ignore_index: int | None = None) -> np.ndarray:
+    """Check class-index targets against logits/log-probs (N, C, ...) or (C,) once, cheaply."""
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: class-index targets must be integers, got dtype {t.dtype} (use target.long(), or pass "
+            f"probabilities with the same shape as the input {tuple(input.shape)})"
+        )
+    expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
+    if t.shape != expected:
+        raise ValueError(
+            f"{op}: input of shape {tuple(input.shape)} needs class-index targets of shape {expected}, "
+            f"got {t.shape}"
+        )
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    valid = t if ignore_index is None else t[t != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
+        bad = valid[(valid < 0) | (valid >= n_classes)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes (valid: 0..{n_classes - 1})")
+    return t
+
+
+def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
+             reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of class indices, given log-probabilities (N, C) or (N, C, d...)."""
+    t = _class_targets(input, target, "nll_loss", ignore_index)
+    class_dim = 1 if input.ndim >= 2 else 0
+    ignored = t == ignore_index
+    safe = np.where(ignored, 0, t)
+    picked = ops.TakeAlongDim.apply(input, indices=np.expand_dims(safe, class_dim), dim=class_dim).squeeze(class_dim)
+    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else _as_tensor(weight)._data
+    w_picked = np.where(ignored, 0, w[safe]).astype(input.dtype)
+    loss = -picked * Tensor(w_picked)
+    if reduction == "mean":
+        return loss.sum() / Tensor(np.asarray(w_picked.sum(), dtype=input.dtype))
+    return _reduce(loss, reduction, "nll_loss")
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,  # noqa: A002
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy from logits (log-softmax + NLL, stable), with class-index targets or class
+    probabilities (one-hot) of the input's shape; ``weight``, ``ignore_index`` and
+    ``label_smoothing`` as torch.
+
+    >>> import tinygrad_mlp as tg
+    >>> logits = tg.tensor([[2.0, 0.5, -1.0]])
+    >>> round(tg.nn.functional.cross_entropy(logits, tg.tensor([0])).item(), 4)
+    0.2413
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    class_dim = 1 if input.ndim >= 2 else 0
+    n_classes = input.shape[class_dim]
+    logp = input.log_softmax(class_dim)
+    w = None if weight is None else _as_tensor(weight)
+    if w is not None and w.shape != (n_classes,):
+        raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), got {tuple(w.shape)}")
+    w_b = None if w is None else w.reshape((n_classes,) + (1,) * (input.ndim - class_dim - 1))
+    t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t_arr.dtype.kind == "f":  # probabilities / one-hot
+        probs = _as_tensor(target)
+        if probs.shape != input.shape:
+            raise ValueError(
+                f"cross_entropy: probability targets must have the input's shape {tuple(input.shape)}, "
+                f"got {tuple(probs.shape)}"
+            )
+        if label_smoothing > 0:
+            probs = probs * (1 - label_smoothing) + label_smoothing / n_classes
+        terms = logp * probs if w_b is None else logp * probs * w_b
+        loss = -terms.sum(dim=class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // n_classes)
+        return _reduce(loss, reduction, "cross_entropy")
+    nll = nll_loss(logp, target, w, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    t = _class_targets(input, target, "cross_entropy", ignore_index)
+    ignored = Tensor(t == ignore_index)
+    smooth = -(logp if w_b is None else logp * w_b).sum(dim=class_dim)
+    smooth = where(ignored, 0.0, smooth)
+    if reduction == "mean":
+        kept = t[t != ignore_index]
+        denom = w._data[kept].sum() if w is not None else kept.size
+        smooth = smooth.sum() / Tensor(np.asarray(denom, dtype=input.dtype))
+    else:
+        smooth = _reduce(smooth, reduction, "cross_entropy")
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
+
+
+def _safe_log(x: Tensor) -> Tensor:
+    """log(x) clamped at -100 like torch's BCE, with no nan gradient where x == 0."""
+    positive = x._data > 0
+    return where(Tensor(positive), where(Tensor(positive), x, 1.0).log(), -100.0).clamp(min=-100.0)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """BCE of probabilities in [0, 1]; the logs are clamped at -100 as torch does."""
+    target = _as_tensor(target)
+    _same_shape(input, target, "binary_cross_entropy")
+    x = input._data
+    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+        raise ValueError(
+            f"binary_cross_entropy: input values must be probabilities in [0, 1], got min {np.nanmin(x):.4g} "
+            f"max {np.nanmax(x):.4g} (apply sigmoid first, or use binary_cross_entropy_with_logits)"
+        )
+    _check_binary_targets(target, "binary_cross_entropy")
+    loss = -(target * _safe_log(input) + (1 - target) * _safe_log(1 - input))
+    if weight is not None:
+        loss = loss * _as_tensor(weight)
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _check_binary_targets(target: Tensor, op: str) -> None:
+    t = target._data
+    if t.size and (t.min() < 0 or t.max() > 1):
+        raise ValueError(f"{op}: targets must be in [0, 1], got min {t.min():.4g} max {t.max():.4g}")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """BCE from logits in the stable form (1-t)·x + (1+(pw-1)·t)·softplus(-x)."""
+    target = _as_tensor(target)
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    _check_binary_targets(target, "binary_cross_entropy_with_logits")
+    softplus_neg = (-input).softplus(threshold=np.inf)
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        log_weight = (_as_tensor(pos_weight) - 1) * target + 1
+        loss = (1 - target) * input + log_weight * softplus_neg
+    if weight is not None:
+        loss = loss * _as_tensor(weight)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -1,0 +1,9 @@
+"""Optimizers and learning-rate schedules (torch.optim)."""
+
+from . import lr_scheduler
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import Adagrad, RMSprop
+from .sgd import SGD
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}

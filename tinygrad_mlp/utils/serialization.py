@@ -35,16 +35,20 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be trusted: truncated, corrupted, foreign or too new."""
 
 
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    return a if a.flags.c_contiguous else a.copy()  # (np.ascontiguousarray turns 0-d into 1-d)
+
+
 def _encode(obj: Any, arrays: dict) -> Any:
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj._data)
+        arrays[key] = _contiguous(obj._data)
         return {"__tensor__": key, "requires_grad": obj.requires_grad}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind not in "biufc":
             raise TypeError(f"save: arrays of dtype {obj.dtype} cannot be saved without pickle")
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj)
+        arrays[key] = _contiguous(obj)
         return {"__ndarray__": key}
     if isinstance(obj, dict):
         return {"__dict__": [[_encode(k, arrays), _encode(v, arrays)] for k, v in obj.items()]}
@@ -80,7 +84,7 @@ def _decode(obj: Any, arrays: dict) -> Any:
 
 
 def _digest(a: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    return hashlib.sha256(_contiguous(a).tobytes()).hexdigest()
 
 
 def save(obj: Any, path: str | os.PathLike, metadata: dict | None = None) -> None:

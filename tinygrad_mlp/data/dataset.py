@@ -1,0 +1,101 @@
+"""`Dataset`, `TensorDataset` and `DataLoader` (torch.utils.data's API, numpy underneath)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import rng as rng_mod
+from ..tensor import Tensor
+
+
+class Dataset:
+    """Anything with ``__getitem__(i)`` and ``__len__``."""
+
+    def __getitem__(self, index: int) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __len__(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TensorDataset(Dataset):
+    """Rows of equally long arrays/tensors: ``TensorDataset(X, y)[i] == (X[i], y[i])``.
+
+    >>> import numpy as np
+    >>> ds = TensorDataset(np.zeros((5, 3)), np.arange(5))
+    >>> len(ds), ds[2][1]
+    (5, 2)
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = [a._data if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
+        n = len(self.arrays[0])
+        for i, a in enumerate(self.arrays):
+            if len(a) != n:
+                raise ValueError(f"TensorDataset: all arrays need the same number of rows; array 0 has {n}, "
+                                 f"array {i} has {len(a)}")
+
+    def __getitem__(self, index: Any) -> tuple:
+        return tuple(a[index] for a in self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+
+def default_collate(items: Sequence[Any]) -> Any:
+    """Stack a list of samples (arrays, numbers or tuples of them) into batch tensors."""
+    first = items[0]
+    if isinstance(first, tuple | list):
+        return tuple(default_collate([it[i] for it in items]) for i in range(len(first)))
+    return Tensor(np.stack([it._data if isinstance(it, Tensor) else np.asarray(it) for it in items]))
+
+
+class DataLoader:
+    """Batches from a dataset, reshuffled every epoch (reproducibly under ``tg.manual_seed``).
+
+    ``batch_size=1`` is stochastic gradient descent, ``batch_size=None`` one batch of the whole
+    set. A `TensorDataset` is sliced directly (no per-sample Python loop).
+
+    >>> import numpy as np, tinygrad_mlp as tg
+    >>> loader = DataLoader(TensorDataset(np.arange(10.0), np.arange(10)), batch_size=4)
+    >>> [len(y) for _, y in loader]
+    [4, 4, 2]
+    """
+
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False, drop_last: bool = False,
+                 generator: rng_mod.Generator | None = None, seed: int | None = None,
+                 collate_fn: Callable | None = None) -> None:
+        if batch_size is not None and (not isinstance(batch_size, int | np.integer) or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size must be a positive integer (or None for the full set), "
+                             f"got {batch_size!r}")
+        self.dataset, self.shuffle, self.drop_last = dataset, shuffle, drop_last
+        self.batch_size = batch_size
+        self.generator = generator if generator is not None else (
+            rng_mod.Generator(seed) if seed is not None else None)
+        self.collate_fn = collate_fn
+
+    def _batch_size(self) -> int:
+        return len(self.dataset) if self.batch_size is None else self.batch_size
+
+    def __len__(self) -> int:
+        n, b = len(self.dataset), self._batch_size()
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self) -> Iterator[Any]:
+        n, b = len(self.dataset), self._batch_size()
+        order = rng_mod.get_rng(self.generator).permutation(n) if self.shuffle else None
+        stop = n - n % b if self.drop_last else n
+        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+        for start in range(0, stop, b):
+            idx = order[start:start + b] if order is not None else slice(start, min(start + b, n))
+            if fast:
+                yield tuple(Tensor(a[idx]) for a in self.dataset.arrays)
+            else:
+                positions = range(n)[idx] if isinstance(idx, slice) else idx
+                items = [self.dataset[int(i)] for i in positions]
+                yield (self.collate_fn or default_collate)(items)

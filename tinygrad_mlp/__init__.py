@@ -7,7 +7,7 @@
 tensor([3., 0.])
 """
 
-from . import dtypes, functional, nn, optim
+from . import data, dtypes, functional, metrics, nn, optim, train  # noqa: E402
 from .dtypes import (  # noqa: A004
     bool,
     double,

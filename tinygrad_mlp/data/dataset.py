@@ -26,7 +26,7 @@ class TensorDataset(Dataset):
 
     >>> import numpy as np
     >>> ds = TensorDataset(np.zeros((5, 3)), np.arange(5))
-    >>> len(ds), ds[2][1]
+    >>> len(ds), int(ds[2][1])
     (5, 2)
     """
 

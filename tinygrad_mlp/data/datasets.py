@@ -62,8 +62,8 @@ def load_csv(path: Any, target: Any = -1, header: bool | None = None, delimiter:
 
     ``target`` is a column index or name (its values may be numbers or strings: strings become
     class indices, their names in ``target_names``), or a list of one-hot columns (the class is the
-    column holding the 1). Missing values, non-numeric cells and ragged rows raise a ValueError that
-    names the line and column.
+    column holding the 1), or None for features only. Missing values, non-numeric cells and
+    ragged rows raise a ValueError that names the line and column.
     """
     name = getattr(path, "name", str(path)) if not isinstance(path, io.StringIO) else "<text>"
     f = open(path, newline="") if isinstance(path, str | os.PathLike) else path  # noqa: SIM115
@@ -84,14 +84,16 @@ def load_csv(path: Any, target: Any = -1, header: bool | None = None, delimiter:
     for line, r in body:
         if len(r) != width:
             raise ValueError(f"load_csv: {name} line {line} has {len(r)} columns, expected {width} (ragged row)")
-    targets = target if isinstance(target, list | tuple) else [target]
+    targets = [] if target is None else target if isinstance(target, list | tuple) else [target]
     target_cols = [_column_index(t, columns, name) for t in targets]
     feature_cols = [i for i in range(width) if i not in target_cols]
     X = np.empty((len(body), len(feature_cols)), dtype=np.float32)
     for r_i, (line, r) in enumerate(body):
         for c_i, c in enumerate(feature_cols):
             X[r_i, c_i] = _parse(r[c], name, line, columns[c])
-    if len(target_cols) > 1:  # one-hot label columns
+    if not target_cols:  # features only (e.g. data to predict)
+        y, names = np.empty(0, dtype=np.float32), []
+    elif len(target_cols) > 1:  # one-hot label columns
         onehot = np.array([[_parse(r[c], name, line, columns[c]) for c in target_cols] for line, r in body])
         bad = np.flatnonzero(~np.isin(onehot, (0, 1)).all(axis=1) | (onehot.sum(axis=1) != 1))
         if bad.size:

@@ -35,4 +35,5 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from .mlp import INITS, MLP
 from .module import Module, Parameter

@@ -1,0 +1,222 @@
+"""The ``tinygrad-mlp`` command (also ``python -m tinygrad_mlp``).
+
+    tinygrad-mlp demo                      train a few MLPs on bundled data, print a results table
+    tinygrad-mlp train --dataset iris ...  train one MLP from flags, write a run folder
+    tinygrad-mlp evaluate runs/NAME        test metrics of a saved run
+    tinygrad-mlp predict runs/NAME --input file.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import nn, optim
+from .experiment import (
+    CLASSIFICATION_LOSSES,
+    DATASETS,
+    REGRESSION_LOSSES,
+    SCHEDULER_NAMES,
+    apply_scaler,
+    load_dataset,
+    load_run,
+    run,
+    split,
+)
+
+
+def _hidden(text: str) -> list:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()] if text.strip() else []
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden takes comma-separated sizes like 256,128, got {text!r}") from None
+    if any(s <= 0 for s in sizes):
+        raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _dataset(text: str) -> str:
+    if text.startswith("csv:") or text in DATASETS[:-1]:
+        return text
+    raise argparse.ArgumentTypeError(f"unknown dataset {text!r}; valid choices: {', '.join(DATASETS)}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tinygrad-mlp", description="Train and compare MLPs with tinygrad_mlp.")
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="train a few MLPs on bundled data (iris, digits, XOR, moons)")
+    demo.add_argument("--quick", action="store_true", help="fewer epochs (for smoke tests)")
+
+    t = sub.add_parser("train", help="train one MLP")
+    t.add_argument("--dataset", type=_dataset, default="iris", help=f"one of {', '.join(DATASETS)}")
+    t.add_argument("--data-root", help="folder holding the MNIST IDX files (default: cache, downloading once)")
+    t.add_argument("--target", default="-1", help="csv: label column (index or name) or comma-separated one-hot "
+                                                  "columns")
+    t.add_argument("--hidden", type=_hidden, default=[64], help="hidden layer sizes, e.g. 256,128")
+    t.add_argument("--activation", choices=sorted(nn.ACTIVATIONS), default="relu")
+    t.add_argument("--loss", choices=sorted(set(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)))
+    t.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam")
+    t.add_argument("--lr", type=_non_negative_float, default=1e-3)
+    t.add_argument("--momentum", type=_non_negative_float, default=0.0)
+    t.add_argument("--batch-size", type=_positive_int, default=32)
+    t.add_argument("--epochs", type=_non_negative_int, default=20)
+    t.add_argument("--init", choices=nn.INITS, default="default")
+    t.add_argument("--init-std", type=_non_negative_float, default=0.01, help="std of --init normal")
+    t.add_argument("--weight-decay", type=_non_negative_float, default=0.0)
+    t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--batchnorm", action="store_true")
+    t.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="none")
+    t.add_argument("--warmup", type=_non_negative_int, default=0, help="epochs of linear warm-up")
+    t.add_argument("--early-stopping", type=_non_negative_int, default=0, metavar="PATIENCE")
+    t.add_argument("--test-size", type=float, default=0.25)
+    t.add_argument("--scale", choices=["standard", "minmax", "none"], default="standard")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", help="run folder to write (config, history, checkpoint, plots)")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    t.add_argument("--detect-anomaly", action="store_true", help="stop at the first op producing NaN/inf")
+    t.add_argument("--quiet", action="store_true", help="no per-epoch table")
+
+    e = sub.add_parser("evaluate", help="test metrics of a saved run")
+    e.add_argument("run", help="run folder")
+    pr = sub.add_parser("predict", help="predictions of a saved run for a CSV of features")
+    pr.add_argument("run", help="run folder")
+    pr.add_argument("--input", required=True, help="CSV with the same feature columns as training")
+    pr.add_argument("--output", help="write predictions here instead of printing them")
+    return p
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    target: object = args.target
+    if "," in args.target:
+        target = args.target.split(",")
+    elif args.target.lstrip("-").isdigit():
+        target = int(args.target)
+    cfg = {"dataset": args.dataset, "data_root": args.data_root, "target": target, "hidden": args.hidden,
+           "activation": args.activation, "loss": args.loss, "optimizer": args.optimizer, "lr": args.lr,
+           "momentum": args.momentum, "batch_size": args.batch_size, "epochs": args.epochs, "init": args.init,
+           "init_std": args.init_std, "weight_decay": args.weight_decay, "dropout": args.dropout,
+           "batchnorm": args.batchnorm, "scheduler": args.scheduler, "warmup": args.warmup,
+           "early_stopping": args.early_stopping, "seed": args.seed, "test_size": args.test_size,
+           "scale": args.scale, "out": args.out, "overwrite": args.overwrite, "resume": args.resume,
+           "detect_anomaly": args.detect_anomaly, "report_every": 0 if args.quiet else 1}
+    result = run(cfg)
+    print()
+    print(result["model"].summary((result["model"].config["in_features"],)))
+    print()
+    print(f"{'':10}" + "".join(f"{k:>12}" for k in result["test"]))
+    for part in ("train", "test"):
+        print(f"{part:10}" + "".join(f"{v:>12.4f}" for v in result[part].values()))
+    print(f"\n{len(result['history'])} epochs in {result['seconds']:.2f} s"
+          + (f"; {result['stop_reason']}" if result["stop_reason"] else ""))
+    if args.out:
+        print(f"run written to {args.out}")
+    return 130 if result["interrupted"] else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .train import evaluate
+
+    model, meta, cfg = load_run(args.run)
+    X, y, _ = load_dataset(cfg)
+    _, X_test, _, y_test = split(cfg, X, y)
+    metrics = ("accuracy",) if meta["classification"] else ("mse", "r2")
+    result = evaluate(model, (apply_scaler(meta, X_test), y_test), None, metrics)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .data import load_csv
+    from .train import predict
+
+    model, meta, cfg = load_run(args.run)
+    n_in = meta["model"]["in_features"]
+    with open(args.input, newline="") as f:
+        columns = len(next((row for row in csv.reader(f) if row), []))
+    if columns not in (n_in, n_in + 1):
+        raise ValueError(f"predict: {args.input} has {columns} columns, the model takes {n_in} features "
+                         f"(optionally followed by a label column, which is ignored)")
+    X = load_csv(args.input, target=None if columns == n_in else -1).data
+    out = predict(model, apply_scaler(meta, X))
+    if meta["classification"]:
+        names = meta["classes"] or [str(i) for i in range(out.shape[1])]
+        lines = [names[i] for i in out.argmax(axis=1)]
+    else:
+        lines = [",".join(f"{v:.6g}" for v in row) for row in out.reshape(len(out), -1)]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+DEMO = [
+    ("XOR", {"dataset": "xor", "hidden": [4], "activation": "tanh", "lr": 0.05, "epochs": 500, "batch_size": 4}),
+    ("iris", {"dataset": "iris", "hidden": [16], "lr": 0.01, "epochs": 100, "batch_size": 16, "test_size": 0.4,
+              "seed": 42}),
+    ("moons", {"dataset": "moons", "hidden": [16, 16], "lr": 0.01, "epochs": 100, "batch_size": 32}),
+    ("digits 8x8", {"dataset": "digits", "hidden": [64], "lr": 1e-3, "epochs": 30, "batch_size": 32}),
+    ("regression", {"dataset": "regression", "hidden": [64, 64], "activation": "tanh", "lr": 0.01, "epochs": 200,
+                    "batch_size": 16}),
+]
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    print("tinygrad_mlp demo: MLPs trained from scratch on data bundled with the package\n")
+    header = f"{'data set':<12}{'layers':<16}{'epochs':>7}{'train':>10}{'test':>10}{'metric':>10}{'seconds':>9}"
+    print(header)
+    print("-" * len(header))
+    total = time.perf_counter()
+    for name, cfg in DEMO:
+        cfg = {**cfg, "report_every": 0, "progress": False}
+        if args.quick:
+            cfg["epochs"] = max(cfg["epochs"] // 10, 5)
+        result = run(cfg)
+        metric = "accuracy" if result["classification"] else "r2"
+        layers = "-".join(str(s) for s in [result["model"].config["in_features"], *cfg["hidden"],
+                                            result["model"].config["out_features"]])
+        print(f"{name:<12}{layers:<16}{cfg['epochs']:>7}{result['train'][metric]:>10.4f}"
+              f"{result['test'][metric]:>10.4f}{metric:>10}{result['seconds']:>9.2f}", flush=True)
+    print(f"\nall done in {time.perf_counter() - total:.1f} s. Next: tinygrad-mlp train --help")
+    return 0
+
+
+def main(argv: list | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"demo": cmd_demo, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command]
+    try:
+        return handler(args)
+    except (ValueError, FileNotFoundError, FileExistsError, TypeError) as e:
+        print(f"tinygrad-mlp {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

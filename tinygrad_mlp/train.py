@@ -1,0 +1,536 @@
+"""Training loop: ``fit`` / ``evaluate`` / ``predict``, a ``History`` and callbacks.
+
+>>> import numpy as np, tinygrad_mlp as tg
+>>> from tinygrad_mlp.data import make_xor
+>>> _ = tg.manual_seed(0)
+>>> X, y = make_xor()
+>>> model = tg.nn.MLP(2, [8], 2, activation="tanh")
+>>> opt = tg.optim.Adam(model.parameters(), lr=0.05)
+>>> h = tg.train.fit(model, tg.nn.CrossEntropyLoss(), opt, (X, y), epochs=200, batch_size=4, report_every=0,
+...                  progress=False)
+>>> h["accuracy"][-1]
+1.0
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import metrics as metrics_mod
+from . import rng
+from .data import DataLoader, TensorDataset
+from .nn import BCEWithLogitsLoss, Module
+from .optim import Optimizer
+from .optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau
+from .tensor import Tensor, detect_anomaly, no_grad
+from .utils.serialization import load, save
+
+# --- History ------------------------------------------------------------------------------------------
+
+
+class History:
+    """Per-epoch records: ``history["val_loss"]`` is a list, ``history.epochs`` the raw dicts."""
+
+    def __init__(self, epochs: list | None = None) -> None:
+        self.epochs: list[dict] = list(epochs or [])
+        self.stop_reason: str | None = None
+        self.interrupted = False
+
+    def append(self, record: dict) -> None:
+        self.epochs.append(record)
+
+    def __getitem__(self, key: str) -> list:
+        if not any(key in e for e in self.epochs):
+            raise KeyError(f"History has no {key!r}; it has: {', '.join(self.keys())}")
+        return [e.get(key) for e in self.epochs]
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def keys(self) -> list:
+        out: list = []
+        for e in self.epochs:
+            out += [k for k in e if k not in out]
+        return out
+
+    def last(self) -> dict:
+        return self.epochs[-1] if self.epochs else {}
+
+    def to_csv(self, path: str | Path) -> None:
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=self.keys())
+            w.writeheader()
+            w.writerows(self.epochs)
+
+    def state_dict(self) -> dict:
+        return {"epochs": self.epochs, "stop_reason": self.stop_reason}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epochs = [dict(e) for e in state["epochs"]]
+        self.stop_reason = state.get("stop_reason")
+
+    def __repr__(self) -> str:
+        return f"History({len(self.epochs)} epochs, last={self.last()})"
+
+
+# --- callbacks ------------------------------------------------------------------------------------------
+
+
+class Callback:
+    """Hooks into `fit`; set ``trainer.stop = True`` to end training after this epoch."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        pass
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        pass
+
+
+def _mode_for(monitor: str, mode: str) -> str:
+    if mode != "auto":
+        return mode
+    return "max" if any(w in monitor for w in ("acc", "f1", "r2")) else "min"
+
+
+def _monitored(logs: dict, monitor: str, who: str) -> float:
+    if monitor not in logs:
+        raise ValueError(f"{who}: monitored value {monitor!r} is not logged; logged: {', '.join(logs)}")
+    return logs[monitor]
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0, mode: str = "auto",
+                 restore_best_weights: bool = False) -> None:
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
+        self.mode, self.restore_best_weights = _mode_for(monitor, mode), restore_best_weights
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+        self._best_state: dict | None = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.best, self.wait, self.stopped_epoch, self._best_state = None, 0, None, None
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        value = _monitored(logs, self.monitor, "EarlyStopping")
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better:
+            self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
+            if self.restore_best_weights:
+                self._best_state = {k: v.numpy().copy() for k, v in trainer.model.state_dict().items()}
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.stopped_epoch = logs["epoch"]
+                trainer.stop = True
+                trainer.history.stop_reason = (f"early stopping: {self.monitor} did not improve for "
+                                               f"{self.patience} epochs (best {self.best:.6g} at epoch "
+                                               f"{self.best_epoch})")
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.restore_best_weights and self._best_state is not None:
+            trainer.model.load_state_dict(self._best_state)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model's state_dict to ``path`` (every epoch, or when ``monitor`` improves)."""
+
+    def __init__(self, path: str | Path, monitor: str = "val_loss", mode: str = "auto",
+                 save_best_only: bool = True) -> None:
+        self.path, self.monitor, self.mode = Path(path), monitor, _mode_for(monitor, mode)
+        self.save_best_only, self.best = save_best_only, None
+        self.saved_epochs: list = []
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        if self.save_best_only:
+            value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if self.best is not None and not (value < self.best if self.mode == "min" else value > self.best):
+                return
+            self.best = value
+        save(trainer.model.state_dict(), self.path, metadata={"epoch": logs["epoch"]})
+        self.saved_epochs.append(logs["epoch"])
+
+
+class LossThreshold(Callback):
+    """Record the epoch and wall time at which ``monitor`` first falls below ``value`` — the
+    "time to converge" figure; with ``stop=True`` also end training there."""
+
+    def __init__(self, value: float, monitor: str = "loss", stop: bool = False) -> None:
+        self.value, self.monitor, self.stop = value, monitor, stop
+        self.epoch: int | None = None
+        self.seconds: float | None = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        if self.epoch is None and _monitored(logs, self.monitor, "LossThreshold") < self.value:
+            self.epoch, self.seconds = logs["epoch"], time.perf_counter() - self._start
+            if self.stop:
+                trainer.stop = True
+                trainer.history.stop_reason = f"{self.monitor} fell below {self.value} at epoch {self.epoch}"
+
+
+class CSVLogger(Callback):
+    """Append each epoch's record to a CSV file (header from the first record)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._fields = None
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        new = self._fields is None
+        if new:
+            self._fields = list(logs)
+        with open(self.path, "w" if new and not trainer.resumed else "a", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=self._fields, extrasaction="ignore")
+            if new and not trainer.resumed:
+                w.writeheader()
+            w.writerow(logs)
+
+
+class JSONLogger(Callback):
+    """Append each epoch's record as one JSON line."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        if not trainer.resumed:
+            self.path.write_text("")
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        with open(self.path, "a") as f:
+            f.write(json.dumps(logs) + "\n")
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def as_loader(data: Any, batch_size: int | None = 32, shuffle: bool = False, what: str = "data") -> DataLoader:
+    """A DataLoader from a DataLoader, a Dataset, or a tuple ``(X, y)`` of arrays/tensors."""
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, tuple | list) and len(data) == 2:
+        X, y = (np.asarray(a._data if isinstance(a, Tensor) else a) for a in data)
+        if len(X) != len(y):
+            raise ValueError(f"fit: {what} has {len(X)} inputs but {len(y)} targets")
+        if X.dtype.kind in "iub" or X.dtype == np.float64:
+            X = X.astype(np.float32)  # float64 creeping in makes every matmul ~2x slower
+        return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle)
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+    raise TypeError(f"fit: {what} must be a DataLoader, a Dataset or a tuple (X, y), got {type(data).__name__}")
+
+
+def _check_finite_batch(x: Tensor, epoch: int, step: int, start_row: int) -> None:
+    a = x._data
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        row = int(np.argwhere(~np.isfinite(a.reshape(len(a), -1)))[0][0])
+        raise ValueError(f"fit: the training data holds NaN or inf (epoch {epoch}, step {step}, row {row} of the "
+                         f"batch, about row {start_row + row} of the data set); clean or impute it first")
+
+
+def _scores(outputs: np.ndarray, loss_fn: Any) -> np.ndarray:
+    """Predictions as probabilities/scores for metrics (logit losses get their sigmoid)."""
+    if isinstance(loss_fn, BCEWithLogitsLoss):
+        return 1 / (1 + np.exp(-np.clip(outputs, -60, 60)))
+    return outputs
+
+
+def _compute_metrics(names: Sequence[str], y: np.ndarray, scores: np.ndarray) -> dict:
+    out = {}
+    for name in names:
+        fn = metrics_mod.get_metric(name)
+        out[name] = float(fn(y, scores))
+    return out
+
+
+def predict(model: Module, X: Any, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs for X (numpy), in eval mode without recording."""
+    data = X._data if isinstance(X, Tensor) else np.asarray(X)
+    if data.dtype.kind in "iub" or data.dtype == np.float64:
+        data = data.astype(next(model.parameters()).dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            outs = [model(Tensor(data[i:i + batch_size]))._data for i in range(0, len(data), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs) if outs else np.empty((0,))
+
+
+def evaluate(model: Module, data: Any, loss_fn: Any = None, metrics: Sequence[str] = ("accuracy",),
+             batch_size: int = 1024) -> dict:
+    """Loss (if ``loss_fn``) and metrics over a data set, in eval mode without recording."""
+    loader = as_loader(data, batch_size=batch_size, what="evaluation data")
+    was_training = model.training
+    model.eval()
+    total, count, outs, targets = 0.0, 0, [], []
+    try:
+        with no_grad():
+            for x, y in loader:
+                out = model(x)
+                if loss_fn is not None:
+                    total += float(loss_fn(out, y).item()) * len(x)
+                count += len(x)
+                outs.append(out._data)
+                targets.append(y._data)
+    finally:
+        model.train(was_training)
+    result = {}
+    if loss_fn is not None:
+        result["loss"] = total / max(count, 1)
+    if count:
+        result.update(_compute_metrics(metrics, np.concatenate(targets), _scores(np.concatenate(outs), loss_fn)))
+    return result
+
+
+# --- the loop ---------------------------------------------------------------------------------------------
+
+
+class Trainer:
+    """The state of one training run (what callbacks see and what a checkpoint holds)."""
+
+    def __init__(self, model: Module, loss_fn: Any, optimizer: Optimizer, scheduler: Any = None) -> None:
+        self.model, self.loss_fn, self.optimizer, self.scheduler = model, loss_fn, optimizer, scheduler
+        self.history = History()
+        self.epoch = 0
+        self.stop = False
+        self.resumed = False
+
+    def state_dict(self, loader: DataLoader | None = None) -> dict:
+        """Everything needed to continue bit for bit: weights, optimizer, schedule, RNGs, history."""
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": _plain(self.scheduler.state_dict()) if self.scheduler is not None else None,
+            "history": self.history.state_dict(),
+            "epoch": self.epoch,
+            "rng": rng.default_generator.get_state(),
+            "loader_rng": loader.generator.get_state() if loader is not None and loader.generator else None,
+        }
+        return copy.deepcopy(state)
+
+    def load_state_dict(self, state: dict, loader: DataLoader | None = None) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.history.load_state_dict(state["history"])
+        self.epoch = int(state["epoch"])
+        rng.default_generator.set_state(state["rng"])
+        if loader is not None and loader.generator is not None and state.get("loader_rng") is not None:
+            loader.generator.set_state(state["loader_rng"])
+
+
+def _plain(obj: Any) -> Any:
+    """Scheduler state made saveable (Counters become dicts, functions are dropped)."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items() if not callable(v)}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_plain(v) for v in obj)
+    return obj
+
+
+def save_checkpoint(path: str | Path, state: dict) -> None:
+    save(state, path, metadata={"kind": "training-checkpoint"})
+
+
+def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epochs: int, val_data: Any = None,
+        scheduler: Any = None, callbacks: Iterable[Callback] = (), metrics: Sequence[str] = ("accuracy",),
+        report_every: int = 1, progress: bool = True, batch_size: int | None = 32, shuffle: bool = True,
+        detect_anomaly: bool = False, on_nan: str = "raise", checkpoint_path: str | Path | None = None,
+        resume_from: str | Path | None = None, check_data: bool = True) -> History:
+    """Train ``model`` for ``epochs`` epochs and return its `History`.
+
+    ``train_data``/``val_data``: a DataLoader, a Dataset, or ``(X, y)`` (then ``batch_size`` and
+    ``shuffle`` apply). Each epoch logs train loss and ``metrics``, the same on ``val_data``, the
+    learning rate and the seconds taken. ``report_every=N`` prints a table row every N epochs
+    (0: silent); ``progress`` shows a tqdm bar when output is a terminal and tqdm is installed.
+
+    A non-finite loss raises (``on_nan='raise'``) or ends training (``'stop'``) with the weights of
+    the last good epoch restored. Ctrl-C ends training cleanly after saving, to
+    ``checkpoint_path`` if given, the state at the last completed epoch; ``resume_from`` continues
+    from such a checkpoint exactly as if never stopped.
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    if on_nan not in ("raise", "stop"):
+        raise ValueError(f"fit: on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    if report_every < 0:
+        raise ValueError(f"fit: report_every must be >= 0, got {report_every}")
+    for name in metrics:
+        metrics_mod.get_metric(name)
+    loader = as_loader(train_data, batch_size, shuffle, "train_data")
+    if loader.shuffle and loader.generator is None:
+        loader.generator = rng.Generator(int(rng.get_rng().integers(0, 2 ** 63 - 1)))
+    val_loader = as_loader(val_data, 1024, False, "val_data") if val_data is not None else None
+    trainer = Trainer(model, loss_fn, optimizer, scheduler)
+    if resume_from is not None:
+        trainer.load_state_dict(load(resume_from), loader)
+        trainer.resumed = True
+    callbacks = list(callbacks)
+    per_batch_schedule = isinstance(scheduler, OneCycleLR)
+    bar = _progress_bar(progress, (epochs - trainer.epoch) * len(loader))
+    printer = _TablePrinter(report_every, metrics, val_loader is not None)
+    good_state = trainer.state_dict(loader)
+    for cb in callbacks:
+        cb.on_train_begin(trainer)
+    model.train()
+    try:
+        with _anomaly(detect_anomaly):
+            while trainer.epoch < epochs and not trainer.stop:
+                logs = _run_epoch(trainer, loader, val_loader, metrics, per_batch_schedule, bar, on_nan,
+                                  good_state, check_data)
+                if logs is None:  # stopped on a non-finite loss
+                    break
+                for cb in callbacks:
+                    cb.on_epoch_end(trainer, logs)
+                printer.row(logs)
+                good_state = trainer.state_dict(loader)
+    except KeyboardInterrupt:
+        trainer.history.interrupted = True
+        trainer.history.stop_reason = f"interrupted during epoch {trainer.epoch + 1}"
+        trainer.load_state_dict(good_state, loader)
+        if checkpoint_path is not None:
+            save_checkpoint(checkpoint_path, good_state)
+        print(f"\nInterrupted: kept the state after epoch {trainer.epoch}"
+              + (f", saved to {checkpoint_path}" if checkpoint_path else ""), file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+    if checkpoint_path is not None and not trainer.history.interrupted:
+        save_checkpoint(checkpoint_path, trainer.state_dict(loader))
+    for cb in callbacks:
+        cb.on_train_end(trainer)
+    return trainer.history
+
+
+def _anomaly(enabled: bool) -> Any:
+    return detect_anomaly() if enabled else _Null()
+
+
+class _Null:
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | None, metric_names: Sequence[str],
+               per_batch_schedule: bool, bar: Any, on_nan: str, good_state: dict, check_data: bool) -> dict | None:
+    model, loss_fn, optimizer, scheduler = trainer.model, trainer.loss_fn, trainer.optimizer, trainer.scheduler
+    epoch = trainer.epoch + 1
+    start = time.perf_counter()
+    total, count, outs, targets = 0.0, 0, [], []
+    want_metrics = bool(metric_names)
+    lr = optimizer.param_groups[0]["lr"]
+    for step, (x, y) in enumerate(loader, 1):
+        if check_data:
+            _check_finite_batch(x, epoch, step, count)
+        optimizer.zero_grad()
+        out = model(x)
+        loss = loss_fn(out, y)
+        value = float(loss._data)
+        if not math.isfinite(value):
+            trainer.load_state_dict(good_state, loader)
+            message = (f"fit: the loss became {value} at epoch {epoch}, step {step}; the weights of epoch "
+                       f"{trainer.epoch} were kept (lower the learning rate, or use tg.detect_anomaly() to find "
+                       f"the op that produced it)")
+            trainer.history.stop_reason = message
+            if on_nan == "raise":
+                raise FloatingPointError(message)
+            print(message, file=sys.stderr)
+            trainer.stop = True
+            return None
+        loss.backward()
+        optimizer.step()
+        if per_batch_schedule:
+            scheduler.step()
+        n = len(x)
+        total += value * n
+        count += n
+        if want_metrics:
+            outs.append(out._data)
+            targets.append(y._data)
+        if bar is not None:
+            bar.update(1)
+            if step % 20 == 0:
+                bar.set_postfix(epoch=epoch, loss=f"{total / count:.4f}", refresh=False)
+    logs: dict = {"epoch": epoch, "loss": total / max(count, 1)}
+    if want_metrics and count:
+        logs.update(_compute_metrics(metric_names, np.concatenate(targets), _scores(np.concatenate(outs), loss_fn)))
+    if val_loader is not None:
+        val = evaluate(model, val_loader, loss_fn, metric_names)
+        logs.update({f"val_{k}": v for k, v in val.items()})
+    logs["lr"] = lr
+    if scheduler is not None and not per_batch_schedule:
+        if isinstance(scheduler, ReduceLROnPlateau):
+            scheduler.step(logs.get("val_loss", logs["loss"]))
+        else:
+            scheduler.step()
+    logs["seconds"] = time.perf_counter() - start
+    trainer.epoch = epoch
+    trainer.history.append(logs)
+    if bar is not None:
+        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("epoch", "loss", "accuracy", "val_loss",
+                                                                          "val_accuracy")})
+    return logs
+
+
+def _progress_bar(progress: bool, total: int) -> Any:
+    if not progress or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="step", leave=False, mininterval=0.2)
+
+
+class _TablePrinter:
+    """Prints one row per ``every`` epochs under a header."""
+
+    def __init__(self, every: int, metric_names: Sequence[str], has_val: bool) -> None:
+        self.every = every
+        self.columns = ["epoch", "loss", *metric_names]
+        if has_val:
+            self.columns += ["val_loss"] + [f"val_{m}" for m in metric_names]
+        self.columns += ["lr", "seconds"]
+        self.printed_header = False
+
+    def row(self, logs: dict) -> None:
+        if not self.every or logs["epoch"] % self.every and logs["epoch"] != 1:
+            return
+        if not self.printed_header:
+            print("  ".join(f"{c:>12}" for c in self.columns))
+            self.printed_header = True
+        cells = []
+        for c in self.columns:
+            v = logs.get(c)
+            cells.append(f"{v:>12d}" if isinstance(v, int) else f"{v:>12.5g}" if v is not None else " " * 12)
+        print("  ".join(cells), flush=True)

@@ -90,9 +90,3 @@ class MLP(Sequential):
                 init_mod.orthogonal_(m.weight, gain=init_mod.calculate_gain(nonlinearity, slope))
             if m.bias is not None:
                 init_mod.zeros_(m.bias)
-
-    def extra_repr(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        return "MLP" + super().__repr__()[len("Sequential"):]

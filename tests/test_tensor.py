@@ -455,3 +455,23 @@ def test_detect_anomaly_names_the_op_and_the_line():
         with pytest.raises(FloatingPointError, match="SqrtBackward produced inf in its backward gradient"):
             z.sum().backward()
     assert not tg.is_anomaly_enabled()
+
+
+def test_augmented_assignment_updates_in_place_under_no_grad():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    same = w
+    with tg.no_grad():
+        w -= 0.1 * w.grad
+    assert w is same and w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w += 1
+    h = w * 2
+    h += 1  # in the graph: out of place, and the gradient stays right
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [2.0 + 2, 4.0 + 2], rtol=1e-6)  # accumulated onto 2·w
+    c = tg.ones(2)
+    c *= 3
+    c /= 2
+    assert c.tolist() == [1.5, 1.5]

@@ -569,6 +569,31 @@ class Tensor:
         dst[...] = rng.get_rng(generator).normal(mean, std, size=dst.shape)
         return self
 
+    # `x -= lr * g` etc.: in place (same tensor, still a leaf) where torch would be, e.g. under
+    # no_grad; for a tensor in the graph it stays out of place, so gradients remain correct.
+    def _augmented(self, other: Any, ufunc: Any, fallback: Any) -> Tensor:
+        if self._requires_grad and _mode.grad_enabled:
+            if self._ctx is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation; "
+                                   "update it inside tg.no_grad()")
+            return fallback(self, other)
+        dst = self._data
+        ufunc(dst, other._data if isinstance(other, Tensor) else other, out=dst, casting="unsafe")
+        self._version = _tick()
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._augmented(other, np.add, Tensor.__add__)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._augmented(other, np.subtract, Tensor.__sub__)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._augmented(other, np.multiply, Tensor.__mul__)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._augmented(other, np.divide, Tensor.__truediv__)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         dst = self._inplace("__setitem__")
         dst[_index_arg(index)] = value._data if isinstance(value, Tensor) else value

@@ -26,7 +26,7 @@ for activation, opt_name, batch in runs:
     tg.manual_seed(0)
     model = nn.MLP(1, [150, 150], 1, activation=activation)
     opt = tg.optim.Adam(model.parameters(), lr=3e-3) if opt_name == "adam" else \
-        tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        tg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     history = fit(model, nn.MSELoss(), opt, (X_train, y_train), epochs=args.epochs, batch_size=batch,
                   val_data=(X_val, y_val), metrics=("mse",), report_every=0, progress=False,
                   callbacks=[EarlyStopping("val_loss", patience=20, min_delta=1e-5, restore_best_weights=True)])

@@ -1,0 +1,196 @@
+"""Shared benchmark helpers: machine info, interleaved timing, JSON lines, reference MLPs."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def machine() -> dict:
+    info: dict = {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
+                  "processor": platform.processor() or platform.machine()}
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+                        for p in threadpool_info()]
+    except ImportError:
+        info["blas"] = "threadpoolctl not installed"
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+    except ImportError:
+        info["torch"] = None
+    return info
+
+
+def emit(record: dict) -> None:
+    print(json.dumps(record), flush=True)
+
+
+def interleaved(candidates: dict[str, Callable[[], Any]], rounds: int = 7, steps: int = 20,
+                warmup: int = 3) -> dict:
+    """Time each candidate ``steps`` times per round, alternating candidates round by round.
+
+    Returns per candidate: median/min/max seconds per call over rounds, and per-round ratios to
+    the first candidate (the reference) with their median.
+    """
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+    per_round: dict = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            per_round[name].append((time.perf_counter() - start) / steps)
+    ref = next(iter(candidates))
+    out = {}
+    for name, times in per_round.items():
+        ratios = [t / r for t, r in zip(times, per_round[ref])]
+        out[name] = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+                     "ratio_to_" + ref: statistics.median(ratios)}
+    return out
+
+
+def have_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+
+        return True
+    except ImportError:
+        return False
+
+
+def init_weights(sizes: list, seed: int = 0) -> list:
+    """(W, b) per layer, W shaped (out, in) as torch's Linear, float32, He-scaled."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        W = (rng.standard_normal((n_out, n_in)) * np.sqrt(2 / n_in)).astype(np.float32)
+        b = np.zeros(n_out, dtype=np.float32)
+        layers.append((W, b))
+    return layers
+
+
+class NumpyMLP:
+    """A hand-written numpy ReLU MLP with softmax cross-entropy and SGD or Adam, the reference
+    every framework step is compared with. In-place updates, preallocated Adam state."""
+
+    def __init__(self, weights: list, lr: float = 0.01, optimizer: str = "sgd") -> None:
+        self.params = [p.copy() for W, b in weights for p in (W, b)]
+        self.lr, self.optimizer = lr, optimizer
+        if optimizer == "adam":
+            self.m = [np.zeros_like(p) for p in self.params]
+            self.v = [np.zeros_like(p) for p in self.params]
+            self.work = [np.empty_like(p) for p in self.params]
+            self.t = 0
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        params = self.params
+        n_layers = len(params) // 2
+        acts, pre = [x], []
+        h = x
+        for i in range(n_layers):
+            W, b = params[2 * i], params[2 * i + 1]
+            z = np.dot(h, W.T)
+            z += b
+            if i < n_layers - 1:
+                pre.append(z)
+                h = np.maximum(z, 0)
+                acts.append(h)
+            else:
+                h = z
+        logits = h
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        n = len(y)
+        loss = float(np.mean(np.log(sums[:, 0]) - shifted[np.arange(n), y]))
+        g = exp / sums
+        g[np.arange(n), y] -= 1
+        g /= n
+        grads = [None] * len(params)
+        for i in reversed(range(n_layers)):
+            W = params[2 * i]
+            grads[2 * i] = np.dot(g.T, acts[i])
+            grads[2 * i + 1] = g.sum(axis=0)
+            if i > 0:
+                g = np.dot(g, W)
+                g *= pre[i - 1] > 0
+        if self.optimizer == "sgd":
+            for p, gr in zip(params, grads):
+                gr *= self.lr
+                p -= gr
+        else:
+            self.t += 1
+            b1, b2, eps = 0.9, 0.999, 1e-8
+            step_size = self.lr / (1 - b1 ** self.t)
+            bc2 = np.sqrt(1 - b2 ** self.t)
+            for p, gr, m, v, w in zip(params, grads, self.m, self.v, self.work):
+                np.subtract(gr, m, out=w)
+                w *= 1 - b1
+                m += w
+                np.multiply(gr, gr, out=w)
+                w *= 1 - b2
+                v *= b2
+                v += w
+                np.sqrt(v, out=w)
+                w /= bc2
+                w += eps
+                np.divide(m, w, out=w)
+                w *= step_size
+                p -= w
+        return loss
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        h = x
+        n_layers = len(self.params) // 2
+        for i in range(n_layers):
+            h = np.dot(h, self.params[2 * i].T) + self.params[2 * i + 1]
+            if i < n_layers - 1:
+                h = np.maximum(h, 0)
+        return h
+
+
+def ours_model(weights: list) -> Any:
+    import tinygrad_mlp as tg
+
+    layers = []
+    for i, (W, b) in enumerate(weights):
+        lin = tg.nn.Linear(W.shape[1], W.shape[0])
+        lin.load_state_dict({"weight": W, "bias": b})
+        layers.append(lin)
+        if i < len(weights) - 1:
+            layers.append(tg.nn.ReLU())
+    return tg.nn.Sequential(*layers)
+
+
+def torch_model(weights: list) -> Any:
+    import torch
+
+    layers = []
+    for i, (W, b) in enumerate(weights):
+        lin = torch.nn.Linear(W.shape[1], W.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers.append(lin)
+        if i < len(weights) - 1:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def main_guard(fn: Callable[[], None]) -> None:
+    emit({"benchmark": "machine", **machine(), "argv": sys.argv[1:]})
+    fn()

@@ -1,78 +1,126 @@
-"""One training step (forward, softmax cross-entropy, backward, update): ours vs hand-written
-numpy vs PyTorch eager, interleaved, for the 784-256-128-10 ReLU MLP at several batch sizes and
-the 4-128-3 network at batch 1; SGD and Adam.
+"""One training step (forward, softmax cross-entropy, backward, update) of ours against
+hand-written numpy, interleaved in one process; PyTorch eager against the same numpy reference in
+a second process (its OpenMP threads keep spinning after each call and would slow whatever runs
+next, so sharing a process would be unfair to one side). Configurations: the 784-256-128-10 ReLU
+MLP at batch 1, 32, 128, 512 and the 4-128-3 network at batch 1; SGD and Adam; float32.
 
     python -m benchmarks.step_time [--quick]
+
+Prints one JSON line per configuration with medians, min/max and the ratios
+``ours_over_numpy`` (the bar: <= 1.10 at batch >= 32, <= 1.5 at batch 1, <= 2.0 for 4-128-3)
+and ``torch_over_ours`` (the bar: >= 1.0).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 
 import numpy as np
 
 from .common import NumpyMLP, emit, have_torch, init_weights, interleaved, main_guard, ours_model, torch_model
 
+CONFIGS = [([784, 256, 128, 10], b) for b in (1, 32, 128, 512)] + [([4, 128, 3], 1)]
 
-def candidates(sizes: list, batch: int, optimizer: str) -> dict:
+
+def data(sizes: list, batch: int) -> tuple:
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((batch, sizes[0])).astype(np.float32), rng.integers(0, sizes[-1], batch)
+
+
+def numpy_step(sizes: list, batch: int, optimizer: str) -> object:
+    x, y = data(sizes, batch)
+    ref = NumpyMLP(init_weights(sizes), 0.01 if optimizer == "sgd" else 1e-3, optimizer)
+    return lambda: ref.step(x, y)
+
+
+def ours_step(sizes: list, batch: int, optimizer: str) -> object:
     import tinygrad_mlp as tg
 
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    y = rng.integers(0, sizes[-1], batch)
-    weights = init_weights(sizes)
-    lr = 0.01 if optimizer == "sgd" else 1e-3
-
-    ref = NumpyMLP(weights, lr, optimizer)
-    out = {"numpy": lambda: ref.step(x, y)}
-
-    model = ours_model(weights)
-    opt = tg.optim.SGD(model.parameters(), lr=lr) if optimizer == "sgd" else tg.optim.Adam(model.parameters(), lr=lr)
+    x, y = data(sizes, batch)
+    model = ours_model(init_weights(sizes))
+    opt = tg.optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd" else \
+        tg.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = tg.nn.CrossEntropyLoss()
     xt, yt = tg.Tensor(x), tg.Tensor(y)
 
-    def ours() -> None:
+    def step() -> None:
         opt.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
+        loss_fn(model(xt), yt).backward()
         opt.step()
 
-    out["ours"] = ours
-    if have_torch():
-        import torch
+    return step
 
-        tm = torch_model(weights)
-        topt = torch.optim.SGD(tm.parameters(), lr=lr) if optimizer == "sgd" else \
-            torch.optim.Adam(tm.parameters(), lr=lr)
-        xtt, ytt = torch.from_numpy(x), torch.from_numpy(y)
-        tloss = torch.nn.CrossEntropyLoss()
 
-        def theirs() -> None:
-            topt.zero_grad()
-            tloss(tm(xtt), ytt).backward()
-            topt.step()
+def torch_step(sizes: list, batch: int, optimizer: str) -> object:
+    import torch
 
-        out["torch"] = theirs
-    return out
+    x, y = data(sizes, batch)
+    model = torch_model(init_weights(sizes))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd" else \
+        torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xt), yt).backward()
+        opt.step()
+
+    return step
+
+
+def steps_for(batch: int) -> int:
+    return max(5, min(200, 20000 // (batch * 4 + 50)))
+
+
+def torch_worker(rounds: int) -> None:
+    for optimizer in ("sgd", "adam"):
+        for sizes, batch in CONFIGS:
+            result = interleaved({"numpy": numpy_step(sizes, batch, optimizer),
+                                  "torch": torch_step(sizes, batch, optimizer)}, rounds=rounds,
+                                 steps=steps_for(batch))
+            print(json.dumps({"key": ["-".join(map(str, sizes)), batch, optimizer], **result}), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rounds = 5 if args.quick else 9
-    configs = [([784, 256, 128, 10], b) for b in (1, 32, 128, 512)] + [([4, 128, 3], 1)]
+    rounds = args.rounds or (5 if args.quick else 15)
+    if args.torch_worker:
+        torch_worker(rounds)
+        return
+    torch_results = {}
+    if have_torch():
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.step_time", "--torch-worker", "--rounds",
+                               str(rounds)], capture_output=True, text=True, check=True)
+        for line in proc.stdout.splitlines():
+            r = json.loads(line)
+            torch_results[tuple(r.pop("key"))] = r
     for optimizer in ("sgd", "adam"):
-        for sizes, batch in configs:
-            steps = max(5, min(200, 20000 // (batch * 4 + 50)))
-            result = interleaved(candidates(sizes, batch, optimizer), rounds=rounds, steps=steps)
-            record = {"benchmark": "step_time", "model": "-".join(map(str, sizes)), "batch": batch,
-                      "optimizer": optimizer, "dtype": "float32", **{k: v for k, v in result.items()}}
-            record["ours_over_numpy"] = result["ours"]["ratio_to_numpy"]
-            if "torch" in result:
-                record["torch_over_ours"] = result["torch"]["ratio_to_numpy"] / result["ours"]["ratio_to_numpy"]
+        for sizes, batch in CONFIGS:
+            name = "-".join(map(str, sizes))
+            result = interleaved({"numpy": numpy_step(sizes, batch, optimizer),
+                                  "ours": ours_step(sizes, batch, optimizer)}, rounds=rounds,
+                                 steps=steps_for(batch))
+            record = {"benchmark": "step_time", "model": name, "batch": batch, "optimizer": optimizer,
+                      "dtype": "float32", "numpy": result["numpy"], "ours": result["ours"],
+                      "ours_over_numpy": result["ours"]["ratio_to_numpy"]}
+            t = torch_results.get((name, batch, optimizer))
+            if t is not None:
+                record["torch"] = t["torch"]
+                record["torch_over_numpy"] = t["torch"]["ratio_to_numpy"]
+                record["torch_over_ours"] = t["torch"]["ratio_to_numpy"] / result["ours"]["ratio_to_numpy"]
             emit(record)
 
 
 if __name__ == "__main__":
-    main_guard(main)
+    if "--torch-worker" in sys.argv:
+        main()
+    else:
+        main_guard(main)

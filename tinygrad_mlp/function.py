@@ -28,14 +28,18 @@ import numpy as np
 class Function:
     """Base class of every op. See the module docstring for how to write one."""
 
-    # Set on each recorded node: the inputs, which of them want a gradient, what forward saved,
+    # Set on each recorded node: the inputs (tensors, and their arrays as forward saw them), which
+    # of them want a gradient, what forward saved,
     # the version clock at forward time (to catch in-place edits) and, in anomaly mode, where
     # the op was created.
     parents: tuple | None
     needs_input_grad: tuple
     saved_tensors: tuple = ()
+    grad_out = None  # the output's gradient, summed while backward runs
+    _walk = None  # marks the backward call that last counted this node
+    _deps = 0  # consumers whose gradient has not arrived yet
     _stamp: int = 0
-    _inputs: tuple = ()
+    inputs: tuple = ()
     _created_at: list | None = None
 
     def save_for_backward(self, *arrays) -> None:
@@ -50,26 +54,34 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs) -> Tensor:
         """Run the op on tensors (or plain numbers / arrays, treated as constants)."""
-        ctx = cls.__new__(cls)
-        arrays = tuple(x._data if isinstance(x, Tensor) else x for x in inputs)
-        if _mode.grad_enabled:
-            needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-            record = True in needs
-        else:
-            needs, record = (False,) * len(inputs), False
+        ctx = _new(cls)
+        arrays = []
+        needs = []
+        record = False
+        grad_on = _mode.grad_enabled
+        for x in inputs:  # one plain loop: this is the hottest code in the package
+            if isinstance(x, Tensor):
+                arrays.append(x._data)
+                if grad_on and x._requires_grad:
+                    needs.append(True)
+                    record = True
+                    continue
+            else:
+                arrays.append(x)
+            needs.append(False)
         ctx.needs_input_grad = needs
         # Called through the class so that both `def forward(ctx, ...)` and
         # torch-style `@staticmethod def forward(ctx, ...)` work.
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if _mode.anomaly:
+        if _anomaly_threads[0] and _mode.anomaly:
             ctx._created_at = traceback.extract_stack()[:-2]
             _check_finite(ctx, out, "forward output")
         if not record:
             return Tensor._wrap(out)
         ctx.parents = inputs
-        ctx._inputs = arrays
+        ctx.inputs = arrays
         ctx._stamp = _clock[0]
         return Tensor._wrap(out, ctx)
 
@@ -86,7 +98,7 @@ class Function:
         saved = self.saved_tensors or ()
         for i, x in enumerate(self.parents):
             if isinstance(x, Tensor) and x._version > self._stamp:
-                forward_array = self._inputs[i]
+                forward_array = self.inputs[i]
                 if x._data is not forward_array or any(s is forward_array for s in saved):
                     raise RuntimeError(
                         "one of the variables needed for gradient computation has been modified by an "
@@ -99,7 +111,8 @@ class Function:
         """Drop saved arrays and parent links: the graph is dead after backward."""
         self.saved_tensors = None
         self.parents = None
-        self._inputs = ()
+        self.inputs = ()
+        self.grad_out = None
 
 
 def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
@@ -117,4 +130,6 @@ def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
 
 
 # Imported last so that function.py and tensor.py can be imported in either order.
-from .tensor import Tensor, _clock, _mode  # noqa: E402
+from .tensor import Tensor, _anomaly_threads, _clock, _mode  # noqa: E402
+
+_new = object.__new__

@@ -208,11 +208,13 @@ def _class_targets(input: Tensor, target: Any, op: str, ignore_index: int | None
             f"got {t.shape}"
         )
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if not t.size or 0 <= t.min() and t.max() < n_classes:
+        return t  # (the very same array: callers use that to know every target is a valid class)
     valid = t if ignore_index is None else t[t != ignore_index]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
         bad = valid[(valid < 0) | (valid >= n_classes)][0]
         raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes (valid: 0..{n_classes - 1})")
-    return t
+    return t.copy()
 
 
 def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
@@ -246,12 +248,20 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_dim = 1 if input.ndim >= 2 else 0
     n_classes = input.shape[class_dim]
-    logp = input.log_softmax(class_dim)
     w = None if weight is None else _as_tensor(weight)
     if w is not None and w.shape != (n_classes,):
         raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), got {tuple(w.shape)}")
     w_b = None if w is None else w.reshape((n_classes,) + (1,) * (input.ndim - class_dim - 1))
     t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if w is None and label_smoothing == 0 and input.ndim == 2 and t_arr.dtype.kind in "iu":
+        # the common case as one fused op: log-softmax, pick and reduce in one pass
+        all_valid = _class_targets(input, t_arr, "cross_entropy", ignore_index) is t_arr
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"cross_entropy: reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
+        # when every target is a valid class, no row can be ignored: the op skips that mask
+        skip = None if all_valid and not 0 <= ignore_index < input.shape[1] else ignore_index
+        return ops.CrossEntropy.apply(input, t_arr, reduction=reduction, ignore_index=skip)
+    logp = input.log_softmax(class_dim)
     if t_arr.dtype.kind == "f":  # probabilities / one-hot
         probs = _as_tensor(target)
         if probs.shape != input.shape:

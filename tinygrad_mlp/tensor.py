@@ -21,6 +21,7 @@ The whole idea in one place:
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -61,6 +62,7 @@ class _Mode(threading.local):
 
 
 _mode = _Mode()
+_anomaly_threads = [0]  # how many threads are in detect_anomaly: apply skips the check when 0
 
 # A clock for in-place edits: every in-place change stamps the tensor with a new tick, every
 # recorded op remembers the tick at its forward; backward compares the two.
@@ -150,10 +152,12 @@ class detect_anomaly:  # noqa: N801
     def __enter__(self) -> None:
         self._prev = _mode.anomaly
         _mode.anomaly = self.enabled
+        _anomaly_threads[0] += 1
         self._np = np.seterr(invalid="ignore", divide="ignore", over="ignore")
 
     def __exit__(self, *exc: object) -> None:
         _mode.anomaly = self._prev
+        _anomaly_threads[0] -= 1
         np.seterr(**self._np)
 
 
@@ -212,6 +216,8 @@ def _dims(dim: Any, ndim: int, op: str) -> tuple | None:
 def _shape_arg(size: tuple) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    if all(type(s) is int for s in size):
+        return size
     return tuple(int(s) for s in size)
 
 
@@ -1000,15 +1006,13 @@ def _dim_kw(dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> tuple:
 
 def _resolve(old: tuple, new: tuple) -> tuple:
     """Resolve one -1 in a reshape target; ValueError if the sizes don't match."""
-    size = int(np.prod(old))
-    if new.count(-1) > 1 or any(n < -1 for n in new):
-        raise ValueError
+    size = math.prod(old)
     if -1 in new:
-        rest = int(np.prod([n for n in new if n != -1]))
-        if rest == 0 or size % rest:
+        rest = math.prod(n for n in new if n != -1)
+        if new.count(-1) > 1 or rest <= 0 or size % rest or any(n < -1 for n in new):
             raise ValueError
         new = tuple(size // rest if n == -1 else n for n in new)
-    if int(np.prod(new)) != size:
+    if math.prod(new) != size or any(n < 0 for n in new):
         raise ValueError
     return new
 
@@ -1031,32 +1035,35 @@ class MinMaxResult(tuple):
 # --- the backward walk -----------------------------------------------------------------------
 
 
-def _toposort(root: Tensor) -> list:
-    """Nodes reachable from root (non-leaves only), each after all of its inputs."""
-    order, visited = [], set()
-    stack = [(root, False)]
+def _count_consumers(root_ctx: Any) -> tuple[list, list]:
+    """Walk the graph from root (explicit stack, no recursion) counting, for every node, how many
+    consumers will send it a gradient. Returns all nodes and those changed in place since forward."""
+    token = object()
+    root_ctx._walk, root_ctx._deps = token, 0
+    stack, nodes, stale = [root_ctx], [root_ctx], []
+    clock = _clock[0]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        ctx = node._ctx
+        ctx = stack.pop()
         if ctx.parents is None:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time: the saved arrays of "
                 f"{ctx.name()} were freed by the first backward. Call backward(retain_graph=True) "
                 "the first time if you need to backward twice."
             )
-        stack.append((node, True))
-        for p in ctx.parents:
-            if type(p) is not Tensor and not isinstance(p, Tensor):
-                continue
-            if p._ctx is not None and id(p) not in visited:
-                stack.append((p, False))
-    return order
+        if ctx._stamp != clock:
+            stale.append(ctx)
+        for parent, needed in zip(ctx.parents, ctx.needs_input_grad):
+            if needed:
+                pctx = parent._ctx
+                if pctx is None:
+                    continue
+                if pctx._walk is token:
+                    pctx._deps += 1
+                else:
+                    pctx._walk, pctx._deps = token, 1
+                    stack.append(pctx)
+                    nodes.append(pctx)
+    return nodes, stale
 
 
 def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> None:
@@ -1071,7 +1078,7 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> N
                 f"grad can be implicitly created only for scalar outputs; this output has shape "
                 f"{tuple(root.shape)}: pass backward(gradient=...) with a tensor of that shape"
             )
-        g0 = np.ones_like(root._data)
+        g0 = np.array(1, dtype=root._data.dtype).reshape(root._data.shape)
     else:
         g0 = np.array(_to_array(gradient), dtype=root.dtype)  # a copy: we may keep it as a .grad
         if g0.shape != root.shape:
@@ -1081,52 +1088,70 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> N
     if root._ctx is None:
         _accumulate_leaf(root, g0, set())
         return
-    order = _toposort(root)
-    if _clock[0] > min(n._ctx._stamp for n in order):  # something changed in place since forward
-        for n in order:
-            n._ctx.check_versions()
+    nodes, stale = _count_consumers(root._ctx)
+    for ctx in stale:  # something changed in place since these ops ran
+        ctx.check_versions()
     records = [] if trace else None
-    pending = {id(root): g0}
     given_to_leaves: set = set()
     anomaly = _mode.anomaly
-    for node in reversed(order):
-        grad = pending.pop(id(node), None)
-        ctx = node._ctx
-        if grad is None:
-            if not retain_graph:
-                ctx.free()
-            continue
-        if node._retains_grad:
-            node._grad = Tensor._wrap(grad.copy())
-        input_grads = type(ctx).backward(ctx, grad)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if records is not None:
-            records.append((node, grad, input_grads))
-        for parent, g, needed in zip(ctx.parents, input_grads, ctx.needs_input_grad):
-            if g is None or not needed:
-                continue
-            if type(g) is not np.ndarray:
-                g = np.asarray(g)
-            if g.shape != parent._data.shape:
-                raise RuntimeError(
-                    f"{ctx.name()} returned a gradient of shape {g.shape} for an input of shape "
-                    f"{parent._data.shape}"
-                )
-            if g.dtype != parent._data.dtype:
-                g = g.astype(parent._data.dtype)
-            if anomaly:
-                from .function import _check_finite
+    root_ctx = root._ctx
+    root_ctx.grad_out = g0
+    if root._retains_grad:
+        root._grad = Tensor._wrap(g0.copy())
+    ready = [root_ctx]
+    try:
+        while ready:
+            ctx = ready.pop()
+            grad = ctx.grad_out
+            ctx.grad_out = None
+            input_grads = type(ctx).backward(ctx, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if records is not None:
+                records.append((ctx, grad, input_grads))
+            for parent, g, needed in zip(ctx.parents, input_grads, ctx.needs_input_grad):
+                if not needed:
+                    continue
+                pctx = parent._ctx
+                if g is not None:
+                    if type(g) is not np.ndarray:
+                        g = np.asarray(g)
+                    pdata = parent._data
+                    if g.shape != pdata.shape:
+                        raise RuntimeError(f"{ctx.name()} returned a gradient of shape {g.shape} for an input "
+                                           f"of shape {pdata.shape}")
+                    if g.dtype != pdata.dtype:
+                        g = g.astype(pdata.dtype)
+                    if anomaly:
+                        from .function import _check_finite
 
-                _check_finite(ctx, g, "backward gradient")
-            if parent._ctx is None:
-                _accumulate_leaf(parent, g, given_to_leaves)
-            else:
-                key = id(parent)
-                prev = pending.get(key)
-                pending[key] = g if prev is None else prev + g
-        if not retain_graph:
-            ctx.free()
+                        _check_finite(ctx, g, "backward gradient")
+                    if pctx is None:  # a leaf: keep the gradient (inlined _accumulate_leaf, the hot case)
+                        if parent._grad is None and g.base is None and id(g) not in given_to_leaves:
+                            given_to_leaves.add(id(g))
+                            parent._grad = Tensor._wrap(g)
+                        else:
+                            _accumulate_leaf(parent, g, given_to_leaves)
+                        continue
+                    prev = pctx.grad_out
+                    pctx.grad_out = g if prev is None else prev + g
+                elif pctx is None:
+                    continue
+                pctx._deps -= 1
+                if pctx._deps == 0:  # every consumer has sent its gradient: this node is ready
+                    if pctx.grad_out is not None:
+                        if parent._retains_grad:
+                            parent._grad = Tensor._wrap(pctx.grad_out.copy())
+                        ready.append(pctx)
+                    elif not retain_graph:
+                        pctx.free()
+            if not retain_graph:
+                ctx.parents = None
+                ctx.saved_tensors = None
+                ctx.inputs = ()
+    finally:
+        for ctx in nodes:  # after an error, leave no half-summed gradients behind
+            ctx.grad_out = None
     if records is not None:
         from .utils.trace import print_trace
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from ..ops import Linear as LinearOp
 from ..tensor import Tensor, _tick, get_default_dtype, no_grad
 from . import init
 from .module import Module, Parameter
@@ -154,7 +155,12 @@ class Linear(Module):
                 f"Linear({self.in_features}→{self.out_features}) got input of shape {tuple(shape)}: "
                 f"last dimension {shape[-1] if shape else None} != in_features {self.in_features}"
             )
-        return F.linear(x, self.weight, self.bias)
+        if x.dtype != self.weight.dtype:
+            raise RuntimeError(
+                f"Linear({self.in_features}→{self.out_features}): input dtype {x.dtype} != weight dtype "
+                f"{self.weight.dtype}; convert the input (e.g. x.float()) or the model (model.double())"
+            )
+        return LinearOp.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

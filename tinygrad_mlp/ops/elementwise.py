@@ -21,24 +21,22 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 class Add(Function):
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
         return a + b
 
     def backward(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad, ctx.shapes[0]) if need_a else None,
-                unbroadcast(grad, ctx.shapes[1]) if need_b else None)
+        (a, b), (need_a, need_b) = ctx.inputs, ctx.needs_input_grad  # the forward's inputs
+        return (unbroadcast(grad, a.shape) if need_a else None,
+                unbroadcast(grad, b.shape) if need_b else None)
 
 
 class Sub(Function):
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
         return a - b
 
     def backward(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad, ctx.shapes[0]) if need_a else None,
-                unbroadcast(-grad, ctx.shapes[1]) if need_b else None)
+        (a, b), (need_a, need_b) = ctx.inputs, ctx.needs_input_grad
+        return (unbroadcast(grad, a.shape) if need_a else None,
+                unbroadcast(-grad, b.shape) if need_b else None)
 
 
 class Mul(Function):

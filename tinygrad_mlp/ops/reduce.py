@@ -19,6 +19,14 @@ def _squeeze(out: np.ndarray, dims: tuple | None) -> np.ndarray:
     return out.reshape(()) if dims is None else np.squeeze(out, axis=dims)
 
 
+def _expand(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """A fresh array of ``shape`` holding the (broadcastable) grad; cheaper than np.broadcast_to
+    for the small arrays where it matters, and safe to keep as a leaf's .grad."""
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
+
+
 def _count(shape: tuple, dims: tuple | None) -> int:
     if dims is None:
         return int(np.prod(shape))
@@ -31,7 +39,7 @@ class Sum(Function):
         return a.sum(axis=dims, keepdims=keepdim)
 
     def backward(ctx, grad):
-        return np.broadcast_to(_keep(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
+        return _expand(_keep(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
 
 
 class Mean(Function):
@@ -41,7 +49,7 @@ class Mean(Function):
 
     def backward(ctx, grad):
         g = _keep(grad, ctx.shape, ctx.dims, ctx.keepdim) / _count(ctx.shape, ctx.dims)
-        return np.broadcast_to(g, ctx.shape)
+        return _expand(g, ctx.shape)
 
 
 class Max(Function):

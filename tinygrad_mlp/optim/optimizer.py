@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _tick, enable_grad
+from ..tensor import Tensor, _clock, enable_grad
 
 
 class Optimizer:
@@ -75,15 +75,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        states = self.state
+        update = self._update
+        _clock[0] += 1  # one tick marks every updated parameter as changed (see check_versions)
+        stamp = _clock[0]
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is None:
+                grad = p._grad
+                if grad is None:
                     continue
-                state = self.state.get(p)
+                state = states.get(p)
                 if state is None:
-                    state = self.state[p] = {}
-                self._update(p._data, p._grad._data, group, state)
-                p._version = _tick()
+                    state = states[p] = {}
+                update(p._data, grad._data, group, state)
+                p._version = stamp
         return loss
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:  # pragma: no cover

@@ -32,9 +32,11 @@ class SGD(Optimizer):
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
         lr, momentum, wd, dampening = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
+        step = state.get("_scratch")
+        if step is None or step.dtype != p.dtype or step.shape != p.shape:
+            step = state["_scratch"] = np.empty_like(p)
         if group["maximize"]:
             grad = -grad
-        step = self._scratch(state, p)
         if wd != 0:  # g ← grad + wd·p, built in the scratch array
             np.multiply(p, wd, out=step)
             step += grad

@@ -15,9 +15,8 @@ def _fmt(a: Any) -> str:
 
 
 def print_trace(records: list) -> None:
-    """Print (node, upstream grad, input grads) records in the order backward visited them."""
-    for node, grad, input_grads in records:
-        ctx = node._ctx
+    """Print (op, upstream grad, input grads) records in the order backward visited them."""
+    for ctx, grad, input_grads in records:
         downs = ", ".join("-" if g is None else _fmt(g) for g in input_grads)
         print(f"{ctx.name():<18} upstream {_fmt(grad):<28} -> inputs: {downs}")
 

@@ -30,7 +30,7 @@ with tg.no_grad():
 
 optimizer = tg.optim.SGD(model.parameters(), lr=args.lr)
 start = time.perf_counter()
-for epoch in range(args.epochs):
+for _ in range(args.epochs):
     for i in range(4):  # one sample at a time
         optimizer.zero_grad()
         loss = 0.5 * ((model(X[i:i + 1]) - T[i:i + 1]) ** 2).sum()  # E = ½Σ(y − t)²

@@ -188,7 +188,7 @@ def test_nan_loss_stops_with_last_good_weights():
     poison.calls = 3
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 1, step 3"):
         fit(model, poison, opt, (X_train, y_train), epochs=3, report_every=0, progress=False)
-    for k, v in model.state_dict().items():
+    for v in model.state_dict().values():
         assert np.all(np.isfinite(v.numpy()))
     assert not np.array_equal(good["0.weight"], np.zeros_like(good["0.weight"]))
 

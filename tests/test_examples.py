@@ -66,3 +66,10 @@ def test_digit_images_small(tmp_path):
     assert "digits_20x20.csv: 400 pixel columns + 5 one-hot columns" in out
     assert "digits_8x8.csv: 64 pixel columns" in out and "mixed" in out
     assert len(list((tmp_path / "images").rglob("*.png"))) == 100
+
+
+def test_regularization_l1_makes_weights_sparse_and_l2_small():
+    out = run_example("regularization.py", "--epochs", "10")
+    rows = {line[:22].strip(): line[22:].split() for line in out.splitlines()[1:]}
+    assert float(rows["L2 weight_decay 1e-2"][3]) < float(rows["none"][3])  # Σw² shrinks under L2
+    assert float(rows["L1 λ=1e-3"][4]) > 5 * float(rows["none"][4])  # many weights pushed to ~0 by L1

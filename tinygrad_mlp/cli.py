@@ -135,7 +135,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"\n{len(result['history'])} epochs in {result['seconds']:.2f} s"
           + (f"; {result['stop_reason']}" if result["stop_reason"] else ""))
     if args.out:
-        print(f"run written to {args.out}")
+        plots = result.get("plots") or []
+        print(f"run written to {args.out}" + (f" (plots: {', '.join(plots)})" if plots else
+                                               " (install matplotlib for plots)"))
     return 130 if result["interrupted"] else 0
 
 

@@ -186,7 +186,37 @@ def run(config: dict) -> dict:
               "interrupted": history.interrupted}
     if out is not None:
         write_run(out, cfg, model, scaler, class_names, result)
+        result["plots"] = write_plots(out, model, result, X_train, y_train, X_test, y_test)
     return result
+
+
+def write_plots(out: Path, model: nn.MLP, result: dict, X_train: np.ndarray, y_train: np.ndarray,
+                X_test: np.ndarray, y_test: np.ndarray) -> list:
+    """history.png, then confusion.png (classification) or fit.png (regression), and
+    decision_boundary.png for 2-D inputs — when matplotlib is installed."""
+    try:
+        from . import plot
+    except ImportError:
+        return []
+    try:
+        written = [out / "history.png"]
+        plot.plot_history(result["history"], written[-1])
+        if result["classification"]:
+            from .train import predict
+
+            written.append(out / "confusion.png")
+            plot.plot_confusion_matrix(y_test, predict(model, X_test), written[-1], result["class_names"])
+            if X_train.shape[1] == 2:
+                written.append(out / "decision_boundary.png")
+                plot.plot_decision_boundary(model, np.concatenate([X_train, X_test]),
+                                            np.concatenate([y_train, y_test]), written[-1])
+        elif X_train.shape[1] == 1:
+            written.append(out / "fit.png")
+            plot.plot_predictions(model, np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test]),
+                                  written[-1])
+    except ImportError:
+        return []
+    return [p.name for p in written]
 
 
 def write_run(out: Path, cfg: dict, model: nn.MLP, scaler: Any, class_names: list | None, result: dict) -> None:

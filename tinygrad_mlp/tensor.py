@@ -1066,7 +1066,8 @@ def _count_consumers(root_ctx: Any) -> tuple[list, list]:
     return nodes, stale
 
 
-def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> None:
+def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> None:
+    """The walk. ``trace``: True prints the chain rule step by step; a list collects the steps."""
     if not root._requires_grad:
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn: "
@@ -1091,7 +1092,7 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> N
     nodes, stale = _count_consumers(root._ctx)
     for ctx in stale:  # something changed in place since these ops ran
         ctx.check_versions()
-    records = [] if trace else None
+    records = trace if isinstance(trace, list) else ([] if trace else None)
     given_to_leaves: set = set()
     anomaly = _mode.anomaly
     root_ctx = root._ctx
@@ -1108,7 +1109,7 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> N
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if records is not None:
-                records.append((ctx, grad, input_grads))
+                records.append((ctx.name(), grad, input_grads, ctx.parents))
             for parent, g, needed in zip(ctx.parents, input_grads, ctx.needs_input_grad):
                 if not needed:
                     continue
@@ -1152,10 +1153,10 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: bool) -> N
     finally:
         for ctx in nodes:  # after an error, leave no half-summed gradients behind
             ctx.grad_out = None
-    if records is not None:
-        from .utils.trace import print_trace
+    if trace is True:
+        from .utils.trace import build_records, print_trace
 
-        print_trace(records)
+        print_trace(build_records(records))
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set) -> None:

@@ -70,7 +70,7 @@ def draw_graph(root: Tensor, show_data: bool = False, show_grad: bool = True, mo
         label = [ctx.name().replace("Backward", ""), f"{tuple(out.shape)} {out.dtype}"]
         label += _value_label(out, False, show_grad)
         nodes[id(ctx)] = label
-        for i, p in enumerate(ctx.parents):
+        for p in ctx.parents:
             if not isinstance(p, Tensor):
                 continue
             if p._ctx is None:

@@ -218,6 +218,9 @@ def main(argv: list | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError, TypeError) as e:
         print(f"tinygrad-mlp {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except FloatingPointError as e:  # a numerical fault found by --detect-anomaly or a non-finite loss
+        print(f"tinygrad-mlp {args.command}: numerical fault: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ forward and, when any input requires grad, records the op as the output's ``grad
 
 from __future__ import annotations
 
+import os
 import traceback
 
 import numpy as np
@@ -72,7 +73,10 @@ class Function:
         ctx.needs_input_grad = needs
         # Called through the class so that both `def forward(ctx, ...)` and
         # torch-style `@staticmethod def forward(ctx, ...)` work.
-        out = cls.forward(ctx, *arrays, **kwargs)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:  # numpy's broadcasting/shape errors, said in our terms
+            raise _input_error(cls, arrays, e) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if _anomaly_threads[0] and _mode.anomaly:
@@ -115,12 +119,21 @@ class Function:
         self.grad_out = None
 
 
+def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:
+    described = ", ".join(f"{tuple(a.shape)} {a.dtype}" if isinstance(a, np.ndarray) else repr(a) for a in arrays)
+    message = str(error)
+    if "broadcast" in message:
+        message = "the shapes cannot be broadcast together"
+    return ValueError(f"{cls.__name__}: inputs {described}: {message}")
+
+
 def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         where = ""
         if ctx._created_at:
+            frames = [f for f in ctx._created_at if not f.filename.startswith(_PACKAGE_DIR)] or ctx._created_at
             where = "\nThe op was created at (most recent call last):\n" + "".join(
-                traceback.format_list(ctx._created_at[-6:])
+                traceback.format_list(frames[-6:])
             )
         bad = "nan" if np.isnan(array).any() else "inf"
         raise FloatingPointError(
@@ -133,3 +146,4 @@ def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
 from .tensor import Tensor, _anomaly_threads, _clock, _mode  # noqa: E402
 
 _new = object.__new__
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are ours, not yours

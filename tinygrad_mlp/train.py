@@ -244,6 +244,20 @@ def as_loader(data: Any, batch_size: int | None = 32, shuffle: bool = False, wha
     raise TypeError(f"fit: {what} must be a DataLoader, a Dataset or a tuple (X, y), got {type(data).__name__}")
 
 
+def _check_finite_dataset(loader: DataLoader) -> bool:
+    """Check a TensorDataset's float arrays once, up front; True if the per-batch check is then moot."""
+    ds = loader.dataset
+    if not isinstance(ds, TensorDataset):
+        return False
+    for i, a in enumerate(ds.arrays):
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            row = int(np.argwhere(~np.isfinite(a.reshape(len(a), -1)))[0][0])
+            what = "inputs" if i == 0 else "targets"
+            raise ValueError(f"fit: the training {what} hold NaN or inf (first at row {row} of the data set); "
+                             "clean or impute them first")
+    return True
+
+
 def _check_finite_batch(x: Tensor, epoch: int, step: int, start_row: int) -> None:
     a = x._data
     if a.dtype.kind == "f" and not np.isfinite(a).all():
@@ -335,8 +349,20 @@ class Trainer:
         return copy.deepcopy(state)
 
     def load_state_dict(self, state: dict, loader: DataLoader | None = None) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        """Restore a checkpoint; if any part does not fit, model and optimizer are left as they were."""
+        for key in ("model", "optimizer", "history", "epoch", "rng"):
+            if key not in state:
+                raise ValueError(f"fit: the checkpoint has no {key!r}: it is not a training checkpoint "
+                                 "(written by fit(checkpoint_path=...) or tinygrad-mlp train --out)")
+        model_before = {k: v.numpy().copy() for k, v in self.model.state_dict().items()}
+        optimizer_before = copy.deepcopy(self.optimizer.state_dict())
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except Exception:
+            self.model.load_state_dict(model_before)
+            self.optimizer.load_state_dict(optimizer_before)
+            raise
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
         self.history.load_state_dict(state["history"])
@@ -388,6 +414,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
     if loader.shuffle and loader.generator is None:
         loader.generator = rng.Generator(int(rng.get_rng().integers(0, 2 ** 63 - 1)))
     val_loader = as_loader(val_data, 1024, False, "val_data") if val_data is not None else None
+    if check_data and _check_finite_dataset(loader):
+        check_data = False  # checked once for the whole data set: no per-batch cost
     trainer = Trainer(model, loss_fn, optimizer, scheduler)
     if resume_from is not None:
         trainer.load_state_dict(load(resume_from), loader)
@@ -451,7 +479,11 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
     lr = optimizer.param_groups[0]["lr"]
     for step, (x, y) in enumerate(loader, 1):
         if check_data:
-            _check_finite_batch(x, epoch, step, count)
+            try:
+                _check_finite_batch(x, epoch, step, count)
+            except ValueError:
+                trainer.load_state_dict(good_state, loader)  # bad data changes nothing
+                raise
         optimizer.zero_grad()
         out = model(x)
         loss = loss_fn(out, y)

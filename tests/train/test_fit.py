@@ -197,7 +197,7 @@ def test_nan_in_training_data_names_the_row():
     X = np.ones((10, 2), dtype=np.float32)
     X[7, 1] = np.nan
     model = nn.MLP(2, [4], 2)
-    with pytest.raises(ValueError, match="NaN or inf .*row 7 of the data set"):
+    with pytest.raises(ValueError, match="inputs hold NaN or inf .*row 7 of the data set"):
         fit(model, nn.CrossEntropyLoss(), tg.optim.SGD(model.parameters(), lr=0.1), (X, np.zeros(10, dtype=int)),
             epochs=1, batch_size=10, shuffle=False, report_every=0, progress=False)
 

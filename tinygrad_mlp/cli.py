@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--detect-anomaly", action="store_true", help="stop at the first op producing NaN/inf")
     t.add_argument("--quiet", action="store_true", help="no per-epoch table")
 
+    sw = sub.add_parser("sweep", help="a grid or random search described by a TOML file, run in parallel")
+    sw.add_argument("file", help="sweep file: [sweep] settings, [base] fixed options, [grid] option = [values]")
+    sw.add_argument("--n-jobs", type=int, help="worker processes (default: all cores)")
+    sw.add_argument("--backend", choices=["loky", "multiprocessing", "threading", "sequential", "dask"])
+    sw.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --backend dask)")
+
     e = sub.add_parser("evaluate", help="test metrics of a saved run")
     e.add_argument("run", help="run folder")
     pr = sub.add_parser("predict", help="predictions of a saved run for a CSV of features")
@@ -139,6 +145,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"run written to {args.out}" + (f" (plots: {', '.join(plots)})" if plots else
                                                " (install matplotlib for plots)"))
     return 130 if result["interrupted"] else 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import _load_toml, markdown, run_file
+
+    table = run_file(args.file, n_jobs=args.n_jobs, backend=args.backend, scheduler=args.scheduler)
+    spec = _load_toml(args.file)
+    settings = spec.get("sweep", {})
+    out = settings.get("out", Path(args.file).with_suffix("").name)
+    print(markdown(table, sorted(spec["grid"]), settings.get("metric", "test_accuracy")), end="")
+    print(f"\nresults.csv, results.md and results.png in {out}")
+    return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -212,7 +230,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"demo": cmd_demo, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command]
+    handler = {"demo": cmd_demo, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+               "sweep": cmd_sweep}[args.command]
     try:
         return handler(args)
     except (ValueError, FileNotFoundError, FileExistsError, TypeError) as e:

@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--backend", choices=["loky", "multiprocessing", "threading", "sequential", "dask"])
     sw.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --backend dask)")
 
+    pg = sub.add_parser("playground", help="a local web page to train 2-D classifiers and watch them learn")
+    pg.add_argument("--host", default="127.0.0.1")
+    pg.add_argument("--port", type=int, default=8000)
+
     e = sub.add_parser("evaluate", help="test metrics of a saved run")
     e.add_argument("run", help="run folder")
     pr = sub.add_parser("predict", help="predictions of a saved run for a CSV of features")
@@ -156,6 +160,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = settings.get("out", Path(args.file).with_suffix("").name)
     print(markdown(table, sorted(spec["grid"]), settings.get("metric", "test_accuracy")), end="")
     print(f"\nresults.csv, results.md and results.png in {out}")
+    return 0
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    from .playground import serve
+
+    server = serve(args.host, args.port)
+    host, port = server.server_address[:2]
+    print(f"tinygrad_mlp playground on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -231,7 +250,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: list | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"demo": cmd_demo, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-               "sweep": cmd_sweep}[args.command]
+               "sweep": cmd_sweep, "playground": cmd_playground}[args.command]
     try:
         return handler(args)
     except (ValueError, FileNotFoundError, FileExistsError, TypeError) as e:

@@ -162,7 +162,8 @@ PAGE = """<!doctype html>
 <div class="row">
  <div>
   <label for="dataset">data set</label>
-  <select id="dataset"><option>moons</option><option>xor</option><option>circles</option><option>spirals</option></select>
+  <select id="dataset"><option>moons</option><option>xor</option><option>circles</option>
+   <option>spirals</option></select>
   <label for="hidden">hidden layers</label><input id="hidden" value="8,8">
   <label for="activation">activation</label>
   <select id="activation"><option>tanh</option><option>relu</option><option>sigmoid</option>

@@ -8,6 +8,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_python_examples_run(capsys):
+    """Blocks marked ```python are whole programs and must run; ```py marks fragments."""
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(blocks) >= 2
     for block in blocks:

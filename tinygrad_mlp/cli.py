@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import nn, optim
 from .experiment import (
@@ -39,25 +40,21 @@ def _hidden(text: str) -> list:
     return sizes
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def _number(cast: type, minimum: float, what: str) -> Any:
+    """An argparse type: ``cast(text)``, refused below ``minimum``."""
+    def parse(text: str) -> Any:
+        value = cast(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+        return value
+
+    parse.__name__ = cast.__name__  # argparse names the type in its messages
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+_positive_int = _number(int, 1, "a positive integer")
+_non_negative_int = _number(int, 0, ">= 0")
+_non_negative_float = _number(float, 0, ">= 0")
 
 
 def _dataset(text: str) -> str:

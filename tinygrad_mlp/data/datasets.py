@@ -271,9 +271,15 @@ def make_moons(n_samples: int = 200, noise: float | None = None, random_state: i
     n_in = n_samples - n_out
     outer = np.linspace(0, np.pi, n_out)
     inner = np.linspace(0, np.pi, n_in)
-    X = np.vstack([np.c_[np.cos(outer), np.sin(outer)], np.c_[1 - np.cos(inner), 1 - np.sin(inner) - 0.5]])
-    y = np.r_[np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)]
-    perm = g.permutation(n_samples)
+    return _two_classes(np.c_[np.cos(outer), np.sin(outer)], np.c_[1 - np.cos(inner), 1 - np.sin(inner) - 0.5],
+                        g, noise)
+
+
+def _two_classes(first: np.ndarray, second: np.ndarray, g: np.random.Generator, noise: float | None) -> tuple:
+    """Points of class 0 then class 1, shuffled, with Gaussian noise."""
+    X = np.vstack([first, second])
+    y = np.r_[np.zeros(len(first), dtype=np.int64), np.ones(len(second), dtype=np.int64)]
+    perm = g.permutation(len(y))
     X, y = X[perm], y[perm]
     if noise:
         X = X + g.normal(0, noise, X.shape)
@@ -290,13 +296,7 @@ def make_circles(n_samples: int = 200, noise: float | None = None, factor: float
     n_in = n_samples - n_out
     a_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     a_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.vstack([np.c_[np.cos(a_out), np.sin(a_out)], factor * np.c_[np.cos(a_in), np.sin(a_in)]])
-    y = np.r_[np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)]
-    perm = g.permutation(n_samples)
-    X, y = X[perm], y[perm]
-    if noise:
-        X = X + g.normal(0, noise, X.shape)
-    return X.astype(np.float32), y
+    return _two_classes(np.c_[np.cos(a_out), np.sin(a_out)], factor * np.c_[np.cos(a_in), np.sin(a_in)], g, noise)
 
 
 def make_spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.1,

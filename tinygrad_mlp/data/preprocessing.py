@@ -21,8 +21,22 @@ def _like(values: np.ndarray, was_tensor: bool) -> Any:
 
 
 class _Scaler:
+    """Fit per-column statistics, then map columns with ``_apply`` (and back with ``_invert``)."""
+
     def fit_transform(self, X: Any) -> Any:
         return self.fit(X).transform(X)
+
+    def transform(self, X: Any) -> Any:
+        self._check_fitted()
+        x, t = _array(X)
+        self._check_width(x)
+        dtype = x.dtype if x.dtype.kind == "f" else np.float32
+        return _like(self._apply(x).astype(dtype), t)
+
+    def inverse_transform(self, X: Any) -> Any:
+        self._check_fitted()
+        x, t = _array(X)
+        return _like(self._invert(x).astype(x.dtype), t)
 
     def _check_fitted(self) -> None:
         if getattr(self, "scale_", None) is None:
@@ -53,17 +67,11 @@ class StandardScaler(_Scaler):
         self.scale_ = np.where(std == 0, 1.0, std)
         return self
 
-    def transform(self, X: Any) -> Any:
-        self._check_fitted()
-        x, t = _array(X)
-        self._check_width(x)
-        dtype = x.dtype if x.dtype.kind == "f" else np.float32
-        return _like(((x - self.mean_) / self.scale_).astype(dtype), t)
+    def _apply(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean_) / self.scale_
 
-    def inverse_transform(self, X: Any) -> Any:
-        self._check_fitted()
-        x, t = _array(X)
-        return _like((x * self.scale_ + self.mean_).astype(x.dtype), t)
+    def _invert(self, x: np.ndarray) -> np.ndarray:
+        return x * self.scale_ + self.mean_
 
 
 class MinMaxScaler(_Scaler):
@@ -86,17 +94,11 @@ class MinMaxScaler(_Scaler):
         self.min_ = lo - self.data_min_ * self.scale_
         return self
 
-    def transform(self, X: Any) -> Any:
-        self._check_fitted()
-        x, t = _array(X)
-        self._check_width(x)
-        dtype = x.dtype if x.dtype.kind == "f" else np.float32
-        return _like((x * self.scale_ + self.min_).astype(dtype), t)
+    def _apply(self, x: np.ndarray) -> np.ndarray:
+        return x * self.scale_ + self.min_
 
-    def inverse_transform(self, X: Any) -> Any:
-        self._check_fitted()
-        x, t = _array(X)
-        return _like(((x - self.min_) / self.scale_).astype(x.dtype), t)
+    def _invert(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.min_) / self.scale_
 
 
 class LabelEncoder:

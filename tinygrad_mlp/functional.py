@@ -255,12 +255,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
     if w is None and label_smoothing == 0 and input.ndim == 2 and t_arr.dtype.kind in "iu":
         # the common case as one fused op: log-softmax, pick and reduce in one pass
-        all_valid = _class_targets(input, t_arr, "cross_entropy", ignore_index) is t_arr
+        if t_arr.shape != input.shape[:1]:
+            _class_targets(input, t_arr, "cross_entropy", ignore_index)  # raises, naming the shapes
         if reduction not in REDUCTIONS:
             raise ValueError(f"cross_entropy: reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
-        # when every target is a valid class, no row can be ignored: the op skips that mask
-        skip = None if all_valid and not 0 <= ignore_index < input.shape[1] else ignore_index
-        return ops.CrossEntropy.apply(input, t_arr, reduction=reduction, ignore_index=skip)
+        return ops.CrossEntropy.apply(input, t_arr, reduction=reduction, ignore_index=ignore_index)
     logp = input.log_softmax(class_dim)
     if t_arr.dtype.kind == "f":  # probabilities / one-hot
         probs = _as_tensor(target)

@@ -132,3 +132,14 @@ def test_loss_modules_hold_options():
 def test_bad_targets_get_clear_errors(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_ignore_index_inside_the_class_range():
+    x = tg.tensor(LOGITS, requires_grad=True)
+    t = np.array([0, 1, 2, 1, 3, 1])
+    loss = F.cross_entropy(x, tg.tensor(t), ignore_index=1)
+    keep = t != 1
+    logp = LOGITS - np.log(np.exp(LOGITS).sum(1, keepdims=True))
+    assert loss.item() == pytest.approx(-logp[keep, t[keep]].mean())
+    loss.backward()
+    assert not x.grad.numpy()[~keep].any()

@@ -15,20 +15,26 @@ class CrossEntropy(Function):
     """
 
     def forward(ctx, logits, target, reduction="mean", ignore_index=-100):
-        n = logits.shape[0]
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sums = exp.sum(axis=1)
-        rows = np.arange(n)
-        ignored = None  # ignore_index=None: the caller checked that no row is ignored
-        if ignore_index is not None:
+        n, n_classes = logits.shape
+        # Targets are checked here, in the op, so that replayed steps (tg.jit) check them too.
+        ignored = None
+        ignorable = ignore_index is not None and 0 <= ignore_index < n_classes
+        if target.size and (ignorable or not (0 <= target.min() and target.max() < n_classes)):
             ignored = target == ignore_index
+            valid = target[~ignored]
+            if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
+                bad = valid[(valid < 0) | (valid >= n_classes)][0]
+                raise IndexError(f"cross_entropy: target {bad} is out of bounds for {n_classes} classes "
+                                 f"(valid: 0..{n_classes - 1})")
             if ignored.any():
                 target = np.where(ignored, 0, target)
             else:
                 ignored = None
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1)
         losses = np.log(sums)
-        losses -= shifted[rows, target]
+        losses -= shifted[np.arange(n), target]
         if ignored is not None:
             losses[ignored] = 0
         ctx.save_for_backward(exp, sums, target, ignored)

@@ -192,5 +192,16 @@ def torch_model(weights: list) -> Any:
 
 
 def main_guard(fn: Callable[[], None]) -> None:
-    emit({"benchmark": "machine", **machine(), "argv": sys.argv[1:]})
+    """Run a benchmark's main: a machine record first, except in a worker process (--*-worker)."""
+    if not any(a.endswith("-worker") for a in sys.argv[1:]):
+        emit({"benchmark": "machine", **machine(), "argv": sys.argv[1:]})
     fn()
+
+
+def run_worker(module: str, *args: str) -> list:
+    """Run ``python -m benchmarks.MODULE ARGS`` in a fresh process; its JSON lines, parsed."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args], capture_output=True, text=True,
+                         check=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]

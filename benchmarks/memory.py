@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 
 import numpy as np
 
-from .common import NumpyMLP, emit, init_weights, main_guard, ours_model
+from .common import NumpyMLP, emit, init_weights, main_guard, ours_model, run_worker
 
 SIZES = [784, 256, 128, 10]
 
@@ -57,7 +55,7 @@ def worker(kind: str, steps: int) -> dict:
     marks = {}
     for i in range(1, steps + 1):
         step(i)
-        if i in (100, steps // 2, steps):
+        if i in (min(100, steps), steps // 2, steps):
             marks[i] = rss_mb()
     return {"kind": kind, "peak_mb": peak_mb(), "data_baseline_mb": base, "rss_mb_at_step": marks}
 
@@ -72,19 +70,14 @@ def main() -> None:
         return
     results = {}
     for kind in ("numpy", "ours"):
-        out = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--worker", kind, "--steps", str(args.steps)],
-                             capture_output=True, text=True, check=True).stdout
-        results[kind] = json.loads(out)
+        results[kind] = run_worker("memory", "--worker", kind, "--steps", str(args.steps))[0]
     ours, ref = results["ours"], results["numpy"]
     marks = ours["rss_mb_at_step"]
-    first, last = marks[str(100)], marks[str(args.steps)]
+    first, last = marks[str(min(100, args.steps))], marks[str(args.steps)]
     emit({"benchmark": "memory", "steps": args.steps, "numpy": ref, "ours": ours,
           "peak_ratio_ours_over_numpy": ours["peak_mb"] / ref["peak_mb"],
           "ours_growth_after_step_100": (last - first) / first})
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        main()
-    else:
-        main_guard(main)
+    main_guard(main)

@@ -11,13 +11,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
 
-from .common import NumpyMLP, emit, have_torch, init_weights, main_guard, ours_model, torch_model
+from .common import NumpyMLP, emit, have_torch, init_weights, main_guard, ours_model, run_worker, torch_model
 
 SIZES = [784, 256, 128, 10]
 BATCH = 128
@@ -166,10 +164,8 @@ def main() -> None:
               "rounds": rounds, **result, "ours_over_numpy": result["ours"]["ratio_to_numpy"],
               "ours_fit_over_numpy": result["ours_fit"]["ratio_to_numpy"]}
     if have_torch():
-        cmd = [sys.executable, "-m", "benchmarks.mnist_epoch", "--torch-worker", "--rounds", str(rounds)]
-        cmd += ["--data-root", args.data_root] if args.data_root else []
-        cmd += ["--quick"] if args.quick else []
-        worker = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        extra = (["--data-root", args.data_root] if args.data_root else []) + (["--quick"] if args.quick else [])
+        worker = run_worker("mnist_epoch", "--torch-worker", "--rounds", str(rounds), *extra)[0]
         record["torch"] = worker["epoch"]["torch"]
         record["torch_over_ours"] = worker["epoch"]["torch"]["ratio_to_numpy"] / result["ours"]["ratio_to_numpy"]
         if "to_98" in worker:
@@ -182,7 +178,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--torch-worker" in sys.argv:
-        main()
-    else:
-        main_guard(main)
+    main_guard(main)

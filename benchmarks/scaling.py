@@ -12,28 +12,13 @@ import time
 
 import numpy as np
 
-from .common import NumpyMLP, emit, init_weights, interleaved, main_guard, ours_model
+from .common import emit, interleaved, main_guard
+from .step_time import numpy_step, ours_step
 
 
 def step_pair(sizes: list, batch: int) -> dict:
-    import tinygrad_mlp as tg
-
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    y = rng.integers(0, sizes[-1], batch)
-    weights = init_weights(sizes)
-    ref = NumpyMLP(weights, 0.01)
-    model = ours_model(weights)
-    opt = tg.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = tg.nn.CrossEntropyLoss()
-    xt, yt = tg.Tensor(x), tg.Tensor(y)
-
-    def ours() -> None:
-        opt.zero_grad()
-        loss_fn(model(xt), yt).backward()
-        opt.step()
-
-    return {"numpy": lambda: ref.step(x, y), "ours": ours}
+    """Hand-written numpy and our SGD step on the same weights and data (those of step_time)."""
+    return {"numpy": numpy_step(sizes, batch, "sgd"), "ours": ours_step(sizes, batch, "sgd")}
 
 
 def slope(xs: list, ys: list) -> float:

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 
 import numpy as np
 
-from .common import NumpyMLP, emit, have_torch, init_weights, interleaved, main_guard, ours_model, torch_model
+from .common import (
+    NumpyMLP,
+    emit,
+    have_torch,
+    init_weights,
+    interleaved,
+    main_guard,
+    ours_model,
+    run_worker,
+    torch_model,
+)
 
 CONFIGS = [([784, 256, 128, 10], b) for b in (1, 32, 128, 512)] + [([4, 128, 3], 1)]
 
@@ -97,10 +105,7 @@ def main() -> None:
         return
     torch_results = {}
     if have_torch():
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.step_time", "--torch-worker", "--rounds",
-                               str(rounds)], capture_output=True, text=True, check=True)
-        for line in proc.stdout.splitlines():
-            r = json.loads(line)
+        for r in run_worker("step_time", "--torch-worker", "--rounds", str(rounds)):
             torch_results[tuple(r.pop("key"))] = r
     for optimizer in ("sgd", "adam"):
         for sizes, batch in CONFIGS:
@@ -120,7 +125,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--torch-worker" in sys.argv:
-        main()
-    else:
-        main_guard(main)
+    main_guard(main)

@@ -1121,7 +1121,7 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
                     if g.shape != pdata.shape:
                         raise RuntimeError(f"{ctx.name()} returned a gradient of shape {g.shape} for an input "
                                            f"of shape {pdata.shape}")
-                    if g.dtype != pdata.dtype:
+                    if g.dtype is not pdata.dtype and g.dtype != pdata.dtype:  # (`is` first: the cheap common case)
                         g = g.astype(pdata.dtype)
                     if anomaly:
                         from .function import _check_finite

@@ -122,3 +122,34 @@ def test_linear_default_init_bounds_match_torch_rule():
     a = nn.Linear(3, 2).weight.numpy().copy()
     tg.manual_seed(5)
     assert np.array_equal(a, nn.Linear(3, 2).weight.numpy())
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (2, 5, 4), (4,)])
+def test_fused_linear_relu_gives_the_same_numbers_as_two_ops(shape):
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3), nn.ReLU(), nn.Linear(3, 2))
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    results = []
+    for fuse in (True, False):
+        model.fuse_linear_relu = fuse
+        model.zero_grad()
+        xt = tg.tensor(x, requires_grad=True)
+        out = model(xt)
+        assert (out.grad_fn.parents[0].grad_fn.name() == "LinearReLUBackward") == fuse
+        (out * out).sum().backward()
+        results.append((out.numpy().copy(), xt.grad.numpy().copy(), [p.grad.numpy().copy() for p in
+                                                                       model.parameters()]))
+    (o1, g1, p1), (o2, g2, p2) = results
+    assert np.array_equal(o1, o2) and np.array_equal(g1, g2) and all(np.array_equal(a, b) for a, b in zip(p1, p2))
+    x64 = tg.tensor(x.astype(np.float64), requires_grad=True)
+    model.double()
+    model.fuse_linear_relu = True
+    assert tg.gradcheck(lambda t: model(t), [x64])
+
+
+def test_a_hook_keeps_linear_and_relu_separate():
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU())
+    seen = []
+    model[1].register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    out = model(tg.randn(2, 4))
+    assert seen == [(2, 6)] and out.grad_fn.name() == "ReLUBackward"

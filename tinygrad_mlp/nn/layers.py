@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import functional as F
 from ..ops import Linear as LinearOp
+from ..ops import LinearReLU as LinearReLUOp
 from ..tensor import Tensor, _tick, get_default_dtype, no_grad
 from . import init
 from .module import Module, Parameter
@@ -38,9 +39,20 @@ class Sequential(Module):
                     raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module")
                 self.add_module(str(i), m)
 
+    fuse_linear_relu = True  # set False (here or on one model) to record Linear and ReLU as separate ops
+
     def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
-            x = m(x)
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            m = modules[i]
+            if (i + 1 < n and type(m) is Linear and type(modules[i + 1]) is ReLU and self.fuse_linear_relu
+                    and not m._forward_hooks and not modules[i + 1]._forward_hooks):
+                x = m.forward_relu(x)  # one fused op, the same numbers (see ops.LinearReLU)
+                i += 2
+            else:
+                x = m(x)
+                i += 1
         return x
 
     def __getitem__(self, idx: int | slice) -> Any:
@@ -149,18 +161,27 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = x.shape
+        self._check_input(x)
+        return LinearOp.apply(x, self.weight, self.bias)
+
+    def forward_relu(self, x: Tensor) -> Tensor:
+        """relu(self(x)) as one fused op."""
+        self._check_input(x)
+        return LinearReLUOp.apply(x, self.weight, self.bias)
+
+    def _check_input(self, x: Any) -> None:
+        data = x._data if isinstance(x, Tensor) else np.asarray(x)
+        shape = data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}→{self.out_features}) got input of shape {tuple(shape)}: "
                 f"last dimension {shape[-1] if shape else None} != in_features {self.in_features}"
             )
-        if x.dtype != self.weight.dtype:
+        if data.dtype is not self.weight._data.dtype and data.dtype != self.weight._data.dtype:
             raise RuntimeError(
-                f"Linear({self.in_features}→{self.out_features}): input dtype {x.dtype} != weight dtype "
+                f"Linear({self.in_features}→{self.out_features}): input dtype {data.dtype} != weight dtype "
                 f"{self.weight.dtype}; convert the input (e.g. x.float()) or the model (model.double())"
             )
-        return LinearOp.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

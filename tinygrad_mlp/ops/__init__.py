@@ -35,13 +35,13 @@ from .elementwise import (
     unbroadcast,
 )
 from .loss import CrossEntropy
-from .matmul import Linear, MatMul
+from .matmul import Linear, LinearReLU, MatMul
 from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, TakeAlongDim
 from .reduce import LogSumExp, Max, Mean, Min, Prod, Sum, Var
 
 __all__ = [
     "Abs", "Add", "CrossEntropy", "Cast", "Cat", "Clamp", "Clone", "Div", "ELU", "Exp", "Expand", "GELU", "GetItem",
-    "Heaviside", "LeakyReLU", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum",
+    "Heaviside", "LeakyReLU", "Linear", "LinearReLU", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum",
     "Mean", "Min", "Minimum", "Mul", "Neg", "Pad", "Permute", "Pow", "Prod", "ReLU", "Reshape", "SELU",
     "SiLU", "Sigmoid", "Sign", "Softmax", "Softplus", "Sqrt", "Sub", "Sum", "TakeAlongDim", "Tanh",
     "Var", "Where", "unbroadcast",

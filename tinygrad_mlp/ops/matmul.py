@@ -53,12 +53,33 @@ class Linear(Function):
         return out.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else out
 
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w = ctx.needs_input_grad[:2]
-        need_b = ctx.has_bias and ctx.needs_input_grad[2]
-        g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        grad_x = np.dot(g2, weight).reshape(x.shape) if need_x else None
-        grad_w = np.dot(g2.T, x2) if need_w else None
-        grad_b = g2.sum(axis=0) if need_b else None
-        return grad_x, grad_w, grad_b
+        x, weight = ctx.saved_tensors[:2]
+        return _linear_grads(ctx, grad, x, weight)
+
+
+def _linear_grads(ctx, grad, x, weight):
+    """Gradients of x Wᵀ + b for the inputs that need one (shared by Linear and LinearReLU)."""
+    need_x, need_w = ctx.needs_input_grad[:2]
+    need_b = ctx.has_bias and ctx.needs_input_grad[2]
+    g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
+    x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    grad_x = np.dot(g2, weight).reshape(x.shape) if need_x else None
+    grad_w = np.dot(g2.T, x2) if need_w else None
+    grad_b = g2.sum(axis=0) if need_b else None
+    return grad_x, grad_w, grad_b
+
+
+class LinearReLU(Function):
+    """relu(x Wᵀ + b) as one op — what ``Sequential`` runs for a Linear followed by a ReLU. The
+    activation is applied in place to the fresh product (one array and one op fewer), and backward
+    needs only the output: the gradient passes where it is positive. Same numbers as the two ops."""
+
+    def forward(ctx, x, weight, bias=None):
+        out = Linear.forward(ctx, x, weight, bias)
+        np.maximum(out, 0, out=out)
+        ctx.saved_tensors += (out,)
+        return out
+
+    def backward(ctx, grad):
+        x, weight, out = ctx.saved_tensors
+        return _linear_grads(ctx, grad * (out > 0), x, weight)

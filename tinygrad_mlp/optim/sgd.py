@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import _clock
 from .optimizer import Optimizer
 
 
@@ -29,6 +30,30 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
+
+    def step(self, closure: Any = None) -> Any:
+        """As Optimizer.step; plain SGD groups (no momentum, decay or maximize) take a short loop."""
+        if closure is not None or any(g["momentum"] or g["weight_decay"] or g["maximize"] for g in self.param_groups):
+            return super().step(closure)
+        _clock[0] += 1
+        stamp = _clock[0]
+        states = self.state
+        for group in self.param_groups:
+            lr = group["lr"]
+            for p in group["params"]:
+                grad = p._grad
+                if grad is None:
+                    continue
+                data = p._data
+                state = states.get(p)
+                scratch = state.get("_scratch") if state is not None else None
+                if scratch is None or scratch.shape != data.shape or scratch.dtype != data.dtype:
+                    scratch = np.empty_like(data)
+                    states.setdefault(p, {})["_scratch"] = scratch
+                np.multiply(grad._data, lr, out=scratch)  # p ← p − lr·g
+                data -= scratch
+                p._version = stamp
+        return None
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
         lr, momentum, wd, dampening = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]

@@ -8,6 +8,7 @@ tensor([3., 0.])
 """
 
 from . import data, dtypes, functional, metrics, nn, optim, train  # noqa: E402
+from .device import backends, cuda, device
 from .dtypes import (  # noqa: A004
     bool,
     double,

@@ -1,5 +1,6 @@
 """Tools around the engine: gradient checking and the backward trace."""
 
+from . import data
 from .gradcheck import gradcheck
 from .graph import draw_graph, render
 from .model_summary import ModelSummary, summary

@@ -244,6 +244,15 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     >>> round(tg.nn.functional.cross_entropy(logits, tg.tensor([0])).item(), 4)
     0.2413
     """
+    t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
+    x = input._data
+    if weight is None and label_smoothing == 0 and x.ndim == 2 and t_arr.dtype.kind in "iu":
+        # the common case as one fused op: log-softmax, pick and reduce in one pass
+        if t_arr.shape != x.shape[:1]:
+            _class_targets(input, t_arr, "cross_entropy", ignore_index)  # raises, naming the shapes
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"cross_entropy: reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
+        return ops.CrossEntropy.apply(input, t_arr, reduction=reduction, ignore_index=ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_dim = 1 if input.ndim >= 2 else 0
@@ -252,14 +261,6 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     if w is not None and w.shape != (n_classes,):
         raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), got {tuple(w.shape)}")
     w_b = None if w is None else w.reshape((n_classes,) + (1,) * (input.ndim - class_dim - 1))
-    t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
-    if w is None and label_smoothing == 0 and input.ndim == 2 and t_arr.dtype.kind in "iu":
-        # the common case as one fused op: log-softmax, pick and reduce in one pass
-        if t_arr.shape != input.shape[:1]:
-            _class_targets(input, t_arr, "cross_entropy", ignore_index)  # raises, naming the shapes
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"cross_entropy: reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
-        return ops.CrossEntropy.apply(input, t_arr, reduction=reduction, ignore_index=ignore_index)
     logp = input.log_softmax(class_dim)
     if t_arr.dtype.kind == "f":  # probabilities / one-hot
         probs = _as_tensor(target)

@@ -1150,9 +1150,10 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
                 ctx.parents = None
                 ctx.saved_tensors = None
                 ctx.inputs = ()
-    finally:
+    except BaseException:
         for ctx in nodes:  # after an error, leave no half-summed gradients behind
             ctx.grad_out = None
+        raise
     if trace is True:
         from .utils.trace import build_records, print_trace
 

@@ -16,10 +16,15 @@ class CrossEntropy(Function):
 
     def forward(ctx, logits, target, reduction="mean", ignore_index=-100):
         n, n_classes = logits.shape
-        # Targets are checked here, in the op, so that replayed steps (tg.jit) check them too.
+        # Targets are checked here, where they are used: one pass when they are all valid classes
+        # (as unsigned, a negative int64 is huge, so one max covers both ends).
         ignored = None
         ignorable = ignore_index is not None and 0 <= ignore_index < n_classes
-        if target.size and (ignorable or not (0 <= target.min() and target.max() < n_classes)):
+        if target.dtype == np.int64:
+            in_range = not target.size or target.view(np.uint64).max() < n_classes
+        else:
+            in_range = not target.size or (0 <= target.min() and target.max() < n_classes)
+        if target.size and (ignorable or not in_range):
             ignored = target == ignore_index
             valid = target[~ignored]
             if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
@@ -40,9 +45,8 @@ class CrossEntropy(Function):
         ctx.save_for_backward(exp, sums, target, ignored)
         ctx.reduction = reduction
         ctx.count = n - int(ignored.sum()) if ignored is not None else n
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return np.asarray(losses.sum() / ctx.count, dtype=logits.dtype)
+        if reduction == "mean":  # (every row ignored: the mean of nothing is nan, as torch)
+            return np.asarray(losses.sum() / ctx.count if ctx.count else np.nan, dtype=logits.dtype)
         if reduction == "sum":
             return np.asarray(losses.sum(), dtype=logits.dtype)
         return losses

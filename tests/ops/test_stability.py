@@ -90,3 +90,12 @@ def test_pow_gradient_conventions_at_zero():
     e = tg.tensor([2.0, 2.0], dtype=tg.float64, requires_grad=True)
     (tg.tensor([0.0, 3.0], dtype=tg.float64) ** e).sum().backward()
     np.testing.assert_allclose(e.grad.numpy(), [0.0, 9 * np.log(3)])
+
+
+def test_variance_of_one_element_is_nan_like_torch_not_a_crash():
+    x = tg.tensor([3.0], requires_grad=True)
+    v = x.var()
+    assert np.isnan(v.item())
+    v.backward()
+    assert np.isnan(x.grad.numpy()).all()
+    assert x.var(correction=0).item() == 0.0

@@ -87,8 +87,9 @@ class Var(Function):
 
     def backward(ctx, grad):
         (centred,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _keep(grad, centred.shape, ctx.dims, ctx.keepdim) * (2 / ctx.denom) * centred
+        with np.errstate(divide="ignore", invalid="ignore"):  # one element, correction 1: nan, as torch
+            return _keep(grad, centred.shape, ctx.dims, ctx.keepdim) * (2 / np.float64(ctx.denom)).astype(
+                centred.dtype) * centred
 
 
 class LogSumExp(Function):

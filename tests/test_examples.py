@@ -13,8 +13,9 @@ MNIST_DIR = os.environ.get("TINYGRAD_MLP_MNIST") or str(ROOT.parent / "shared/da
 
 
 def run_example(name, *args):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, str(ROOT / "examples" / name), *args], capture_output=True, text=True,
-                            timeout=600, cwd=ROOT)
+                            timeout=600, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

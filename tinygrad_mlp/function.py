@@ -29,10 +29,9 @@ import numpy as np
 class Function:
     """Base class of every op. See the module docstring for how to write one."""
 
-    # Set on each recorded node: the inputs (tensors, and their arrays as forward saw them), which
-    # of them want a gradient, what forward saved,
-    # the version clock at forward time (to catch in-place edits) and, in anomaly mode, where
-    # the op was created.
+    # Set on each recorded node: its inputs (``parents``, and ``inputs``, their arrays as forward saw
+    # them), which of them want a gradient, what forward saved, the version clock at forward time
+    # (to catch in-place edits) and, in anomaly mode, where the op was created.
     parents: tuple | None
     needs_input_grad: tuple
     saved_tensors: tuple = ()

@@ -226,3 +226,48 @@ def test_image_folder_to_matrix_and_csv(tmp_path):
     (tmp_path / "imgs" / "one" / "bad.png").write_bytes(b"not a png")
     with pytest.raises(ValueError, match="not a readable image"):
         D.load_image_folder(tmp_path / "imgs")
+
+
+def test_load_mnist_downloads_once_into_the_cache_and_verifies(tmp_path, monkeypatch):
+    """The download path, against a local HTTP server (no website is reachable here)."""
+    import functools
+    import http.server
+    import threading
+
+    from tinygrad_mlp.data import datasets as ds
+
+    served = tmp_path / "mirror"
+    served.mkdir()
+    rng = np.random.default_rng(0)
+    md5 = {}
+    for key, (base, _) in ds.MNIST_FILES.items():
+        n = 6 if "train" in key else 4
+        array = rng.integers(0, 256, (n, 28, 28)) if "images" in key else rng.integers(0, 10, n)
+        raw = _write_idx(served / (base + ".gz"), array.astype(np.uint8))
+        md5[key] = (base, hashlib.md5(raw).hexdigest())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setattr(ds, "MNIST_FILES", md5)
+        port = server.server_address[1]
+        monkeypatch.setattr(ds, "MNIST_MIRRORS", ["http://127.0.0.1:1/", f"http://127.0.0.1:{port}/"])  # 1st fails
+        monkeypatch.setenv("TINYGRAD_MLP_DATA", str(tmp_path / "cache"))
+        (X, y), (Xt, yt) = D.load_mnist()
+        assert X.shape == (6, 784) and Xt.shape == (4, 784) and X.max() <= 1.0
+        assert sorted(p.name for p in (tmp_path / "cache" / "mnist").iterdir()) == sorted(
+            b + ".gz" for b, _ in md5.values())
+        server.shutdown()  # the second call needs no network: the cache is used
+        (X2, _), _ = D.load_mnist()
+        assert np.array_equal(X, X2)
+        bad = dict(md5)
+        bad["train_labels"] = (md5["train_labels"][0], "0" * 32)
+        monkeypatch.setattr(ds, "MNIST_FILES", bad)
+        with pytest.raises(ValueError, match="fails its checksum"):
+            D.load_mnist()
+        with pytest.raises(FileNotFoundError, match="not found"):
+            D.load_mnist(tmp_path / "empty_folder_that_does_not_exist", download=True)
+    finally:
+        server.server_close()

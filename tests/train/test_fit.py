@@ -288,3 +288,27 @@ def test_mnist_reaches_97_percent_in_two_epochs():
     h = fit(model, nn.CrossEntropyLoss(), tg.optim.Adam(model.parameters(), lr=1e-3), (X, y), epochs=2,
             batch_size=128, val_data=(Xt, yt), report_every=0, progress=False)
     assert h["val_accuracy"][-1] >= 0.97
+
+
+def test_progress_bar_on_a_terminal_and_none_otherwise(monkeypatch):
+    pytest.importorskip("tqdm", reason="tqdm not installed: pip install -e '.[progress]'")
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    X_train, _, y_train, _ = iris_split()
+    model = nn.MLP(4, [8], 3)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fit(model, nn.CrossEntropyLoss(), tg.optim.Adam(model.parameters()), (X_train, y_train), epochs=3, batch_size=4,
+        report_every=0, progress=True)
+    shown = terminal.getvalue()
+    assert "step" in shown and "loss=" in shown and "accuracy=" in shown
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    fit(model, nn.CrossEntropyLoss(), tg.optim.Adam(model.parameters()), (X_train, y_train), epochs=1,
+        report_every=0, progress=True)
+    assert pipe.getvalue() == ""  # not a terminal: no bar

@@ -18,8 +18,15 @@ def best(fn, number: int = 20000, repeat: int = 7) -> float:
 
 
 def main() -> None:
+    import argparse
+
     import tinygrad_mlp as tg
     import tinygrad_mlp.functional as F
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke test)")
+    args = parser.parse_args()
+    number = 1000 if args.quick else 20000
 
     a = tg.randn(8, 8, requires_grad=True)
     b = tg.randn(8, 8, requires_grad=True)
@@ -39,10 +46,10 @@ def main() -> None:
         "reshape": (lambda: a.reshape(64), lambda: x.reshape(64)),
     }
     for name, (ours, raw) in cases.items():
-        t_raw = best(raw)
-        t_ours = best(ours)
+        t_raw = best(raw, number)
+        t_ours = best(ours, number)
         with tg.no_grad():
-            t_nograd = best(ours)
+            t_nograd = best(ours, number)
         emit({"benchmark": "overhead", "op": name, "shape": [8, 8], "numpy_us": t_raw * 1e6,
               "ours_us": t_ours * 1e6, "ours_no_grad_us": t_nograd * 1e6,
               "overhead_us": (t_ours - t_raw) * 1e6, "overhead_no_grad_us": (t_nograd - t_raw) * 1e6})
@@ -54,8 +61,8 @@ def main() -> None:
         (x * y).sum()
         return np.ones_like(x) * y, np.ones_like(x) * x
 
-    emit({"benchmark": "overhead", "op": "mul+sum+backward", "shape": [8, 8], "numpy_us": best(np_fwd_bwd) * 1e6,
-          "ours_us": best(fwd_bwd, number=5000) * 1e6})
+    emit({"benchmark": "overhead", "op": "mul+sum+backward", "shape": [8, 8],
+          "numpy_us": best(np_fwd_bwd, number) * 1e6, "ours_us": best(fwd_bwd, number // 4) * 1e6})
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def test_step_time_records_every_configuration_with_ratios():
 
 
 def test_overhead_memory_and_machine_info():
-    records = run("benchmarks.overhead")
+    records = run("benchmarks.overhead", "--quick")
     assert records[0]["benchmark"] == "machine" and "numpy" in records[0]
     assert {r["op"] for r in records[1:]} >= {"add", "matmul", "linear", "softmax"}
     memory = run("benchmarks.memory", "--steps", "30")[-1]

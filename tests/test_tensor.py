@@ -475,3 +475,40 @@ def test_augmented_assignment_updates_in_place_under_no_grad():
     c *= 3
     c /= 2
     assert c.tolist() == [1.5, 1.5]
+
+
+# --- gradients the walk lets ops reuse in place ------------------------------------------------------
+
+
+def test_shared_gradients_are_never_changed_in_place():
+    x = tg.tensor([-1.0, 2.0, -3.0, 4.0], requires_grad=True)
+    w = tg.tensor([1.0, 1.0, 1.0, 1.0], requires_grad=True)
+    # Add hands the same gradient array to the leaf w and to the ReLU: the ReLU must not zero it in place
+    (w + x.relu()).sum().backward()
+    assert w.grad.tolist() == [1, 1, 1, 1] and x.grad.tolist() == [0, 1, 0, 1]
+    x.grad = None
+    a, b = x.relu(), (x * 2).relu()  # one gradient array to two ReLU branches
+    (a + b).sum().backward()
+    assert x.grad.tolist() == [0, 3, 0, 3]
+    x.grad = None
+    r = x.relu()
+    (r + r * 3).sum().backward()  # a node with two consumers: its gradient is a sum
+    assert x.grad.tolist() == [0, 4, 0, 4]
+
+
+def test_retained_graph_gives_the_same_gradients_twice_and_traces_show_true_upstreams(capsys):
+    model = tg.nn.MLP(3, [5, 5], 2)
+    x = tg.randn(4, 3)
+    loss = tg.nn.functional.cross_entropy(model(x), tg.tensor([0, 1, 1, 0]))
+    loss.backward(retain_graph=True)
+    first = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    loss.backward(retain_graph=True)
+    assert all(np.array_equal(a, p.grad.numpy()) for a, p in zip(first, model.parameters()))
+    model.zero_grad()
+    records = tg.utils.trace_backward(loss, model, printed=False)
+    last = next(r for r in records if r.op == "LinearBackward")
+    relu_layer = next(r for r in records if r.op == "LinearReLUBackward")
+    # what the trace shows arriving at the hidden layer is exactly dL/dlogits @ W, not zeroed in place
+    np.testing.assert_allclose(relu_layer.upstream, last.upstream @ model[4].weight.numpy(), rtol=1e-6)
+    assert all(np.array_equal(a, p.grad.numpy()) for a, p in zip(first, model.parameters()))

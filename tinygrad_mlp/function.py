@@ -41,6 +41,12 @@ class Function:
     _stamp: int = 0
     inputs: tuple = ()
     _created_at: list | None = None
+    # True when the walk handed this node a gradient nothing else can see, so backward may change it
+    # in place (set by the walk; a Function's backward may read it).
+    owns_grad = False
+    # Whether backward returns new arrays (or views, or its own ``grad``), never an array kept elsewhere:
+    # only then may the walk let the next op reuse them in place. Built-in ops (class Op) promise it.
+    fresh_grads = False
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -116,6 +122,12 @@ class Function:
         self.parents = None
         self.inputs = ()
         self.grad_out = None
+
+
+class Op(Function):
+    """Base of the built-in ops: their backwards return fresh arrays, views, or their own ``grad``."""
+
+    fresh_grads = True
 
 
 def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:

@@ -1097,6 +1097,8 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
     anomaly = _mode.anomaly
     root_ctx = root._ctx
     root_ctx.grad_out = g0
+    in_place = records is None  # a trace shows each upstream gradient: nothing may change them then
+    root_ctx.owns_grad = in_place
     if root._retains_grad:
         root._grad = Tensor._wrap(g0.copy())
     ready = [root_ctx]
@@ -1135,7 +1137,17 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
                             _accumulate_leaf(parent, g, given_to_leaves)
                         continue
                     prev = pctx.grad_out
-                    pctx.grad_out = g if prev is None else prev + g
+                    if prev is None:
+                        pctx.grad_out = g
+                        # the parent may reuse g in place only if nothing else can see it
+                        pctx.owns_grad = in_place and (ctx.owns_grad if g is grad else (
+                            ctx.fresh_grads and g.base is None)) and _handed_once(g, input_grads)
+                    elif pctx.owns_grad:
+                        np.add(prev, g, out=prev)
+                    else:
+                        total = prev + g
+                        pctx.grad_out = total if type(total) is np.ndarray else np.asarray(total)  # (0-d sums)
+                        pctx.owns_grad = in_place
                 elif pctx is None:
                     continue
                 pctx._deps -= 1
@@ -1158,6 +1170,11 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
         from .utils.trace import build_records, print_trace
 
         print_trace(build_records(records))
+
+
+def _handed_once(g: np.ndarray, input_grads: tuple) -> bool:
+    """True if ``g`` is passed to one input only (an op may return the same array for several)."""
+    return len(input_grads) == 1 or sum(x is g for x in input_grads) == 1
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set) -> None:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -15,17 +15,18 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-class ReLU(Function):
+class ReLU(Op):
     def forward(ctx, a):
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
 
     def backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0] > 0)  # 0 at x == 0, as torch
+        mask = ctx.saved_tensors[0] > 0  # 0 at x == 0, as torch
+        return np.multiply(grad, mask, out=grad) if ctx.owns_grad else grad * mask
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Op):
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
         ctx.slope = negative_slope
@@ -36,7 +37,7 @@ class LeakyReLU(Function):
         return np.where(a > 0, grad, grad * ctx.slope)
 
 
-class ELU(Function):
+class ELU(Op):
     def forward(ctx, a, alpha=1.0, scale=1.0):
         neg = np.expm1(np.minimum(a, 0))  # the clamp keeps expm1 from overflowing on the unused side
         ctx.save_for_backward(a, neg)
@@ -57,7 +58,7 @@ class SELU(ELU):
         return ELU.forward(ctx, a, alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     def forward(ctx, a):
         out = stable_sigmoid(a)
         ctx.save_for_backward(out)
@@ -68,7 +69,7 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
 
-class Tanh(Function):
+class Tanh(Op):
     def forward(ctx, a):
         out = np.tanh(a)
         ctx.save_for_backward(out)
@@ -79,7 +80,7 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """log(1 + e^(beta x)) / beta, linear above ``threshold`` (as torch)."""
 
     def forward(ctx, a, beta=1.0, threshold=20.0):
@@ -105,7 +106,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     return _erf(x).astype(x.dtype) if x.ndim else np.asarray(math.erf(x), dtype=x.dtype)
 
 
-class GELU(Function):
+class GELU(Op):
     """x * Phi(x): exact (erf) by default, or the tanh approximation."""
 
     def forward(ctx, a, approximate="none"):
@@ -131,7 +132,7 @@ class GELU(Function):
         return grad * (saved + a * pdf)
 
 
-class SiLU(Function):
+class SiLU(Op):
     """x * sigmoid(x) (also called swish)."""
 
     def forward(ctx, a):
@@ -144,7 +145,7 @@ class SiLU(Function):
         return grad * s * (1 + a * (1 - s))
 
 
-class Softmax(Function):
+class Softmax(Op):
     def forward(ctx, a, dim):
         e = np.exp(a - a.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
@@ -157,7 +158,7 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
@@ -170,7 +171,7 @@ class LogSoftmax(Function):
         return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
-class Heaviside(Function):
+class Heaviside(Op):
     """Step function (1 for x > 0, 0 for x < 0, ``value`` at 0). Forward only: its gradient is
     zero everywhere, so nothing below it learns (that is why MLPs use smooth activations)."""
 

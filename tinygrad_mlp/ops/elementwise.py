@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -19,7 +19,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes).reshape(shape)
 
 
-class Add(Function):
+class Add(Op):
     def forward(ctx, a, b):
         return a + b
 
@@ -29,7 +29,7 @@ class Add(Function):
                 unbroadcast(grad, b.shape) if need_b else None)
 
 
-class Sub(Function):
+class Sub(Op):
     def forward(ctx, a, b):
         return a - b
 
@@ -39,7 +39,7 @@ class Sub(Function):
                 unbroadcast(-grad, b.shape) if need_b else None)
 
 
-class Mul(Function):
+class Mul(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
@@ -51,7 +51,7 @@ class Mul(Function):
                 unbroadcast(grad * a, np.shape(b)) if need_b else None)
 
 
-class Div(Function):
+class Div(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -64,7 +64,7 @@ class Div(Function):
                 unbroadcast(-grad_a * a / b, np.shape(b)) if need_b else None)
 
 
-class Neg(Function):
+class Neg(Op):
     def forward(ctx, a):
         return -a
 
@@ -72,7 +72,7 @@ class Neg(Function):
         return -grad
 
 
-class Pow(Function):
+class Pow(Op):
     """a ** b for tensor ** number, number ** tensor and tensor ** tensor."""
 
     def forward(ctx, a, b):
@@ -98,7 +98,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Exp(Function):
+class Exp(Op):
     def forward(ctx, a):
         out = np.exp(a)
         ctx.save_for_backward(out)
@@ -108,7 +108,7 @@ class Exp(Function):
         return grad * ctx.saved_tensors[0]
 
 
-class Log(Function):
+class Log(Op):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,7 +118,7 @@ class Log(Function):
         return grad / ctx.saved_tensors[0]
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
             out = np.sqrt(a)
@@ -130,7 +130,7 @@ class Sqrt(Function):
             return grad / (2 * ctx.saved_tensors[0])
 
 
-class Abs(Function):
+class Abs(Op):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return np.abs(a)
@@ -139,7 +139,7 @@ class Abs(Function):
         return grad * np.sign(ctx.saved_tensors[0])  # 0 at 0, as torch
 
 
-class Sign(Function):
+class Sign(Op):
     """Forward only: the gradient is zero everywhere (as torch's)."""
 
     def forward(ctx, a):
@@ -149,7 +149,7 @@ class Sign(Function):
         return np.zeros_like(grad)
 
 
-class Maximum(Function):
+class Maximum(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
@@ -159,7 +159,7 @@ class Maximum(Function):
         return _pick_backward(ctx, grad, a > b, a == b)
 
 
-class Minimum(Function):
+class Minimum(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
@@ -178,7 +178,7 @@ def _pick_backward(ctx, grad, a_wins, tie):
             unbroadcast(grad * (1 - share_a), np.shape(b)) if need_b else None)
 
 
-class Clamp(Function):
+class Clamp(Op):
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
@@ -194,7 +194,7 @@ class Clamp(Function):
         return grad * inside
 
 
-class Where(Function):
+class Where(Op):
     def forward(ctx, a, b, cond):
         ctx.cond = cond
         ctx.shapes = (np.shape(a), np.shape(b))
@@ -207,7 +207,7 @@ class Where(Function):
                 unbroadcast(np.where(ctx.cond, zero, grad), ctx.shapes[1]) if need_b else None)
 
 
-class Cast(Function):
+class Cast(Op):
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype
         return a.astype(dtype)
@@ -216,7 +216,7 @@ class Cast(Function):
         return grad.astype(ctx.dtype)
 
 
-class Clone(Function):
+class Clone(Op):
     def forward(ctx, a):
         return a.copy()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Mean (or sum, or per-sample) cross-entropy of logits (N, C) against class indices (N,).
 
     Forward: log-softmax by log-sum-exp, then -logp[n, t_n]. Backward: (softmax − onehot)·g, the

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 from .elementwise import unbroadcast
 
 
@@ -13,7 +13,7 @@ def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else np.matmul(a, b)
 
 
-class MatMul(Function):
+class MatMul(Op):
     """``a @ b`` for 1-D, 2-D and batched ``(..., n, k) @ (..., k, m)`` with broadcast batch dims."""
 
     def forward(ctx, a, b):
@@ -39,7 +39,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-class Linear(Function):
+class Linear(Op):
     """``x @ weight.T + bias`` as one op (weight shaped (out, in) as torch's): one pass fewer
     than a matmul and an add, and no (in, out) transposed copy."""
 
@@ -63,13 +63,17 @@ def _linear_grads(ctx, grad, x, weight):
     need_b = ctx.has_bias and ctx.needs_input_grad[2]
     g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
     x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-    grad_x = np.dot(g2, weight).reshape(x.shape) if need_x else None
+    grad_x = None
+    if need_x:
+        grad_x = np.dot(g2, weight)
+        if x.ndim != 2:
+            grad_x = grad_x.reshape(x.shape)
     grad_w = np.dot(g2.T, x2) if need_w else None
     grad_b = g2.sum(axis=0) if need_b else None
     return grad_x, grad_w, grad_b
 
 
-class LinearReLU(Function):
+class LinearReLU(Op):
     """relu(x Wᵀ + b) as one op — what ``Sequential`` runs for a Linear followed by a ReLU. The
     activation is applied in place to the fresh product (one array and one op fewer), and backward
     needs only the output: the gradient passes where it is positive. Same numbers as the two ops."""
@@ -82,4 +86,5 @@ class LinearReLU(Function):
 
     def backward(ctx, grad):
         x, weight, out = ctx.saved_tensors
-        return _linear_grads(ctx, grad * (out > 0), x, weight)
+        mask = out > 0
+        return _linear_grads(ctx, np.multiply(grad, mask, out=grad) if ctx.owns_grad else grad * mask, x, weight)

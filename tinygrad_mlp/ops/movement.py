@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 from .elementwise import unbroadcast
 
 
-class Reshape(Function):
+class Reshape(Op):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         return a.reshape(shape)
@@ -17,7 +17,7 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(Op):
     def forward(ctx, a, dims):
         ctx.inverse = tuple(np.argsort(dims))
         return a.transpose(dims)
@@ -26,7 +26,7 @@ class Permute(Function):
         return grad.transpose(ctx.inverse)
 
 
-class Expand(Function):
+class Expand(Op):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         return np.broadcast_to(a, shape)
@@ -41,7 +41,7 @@ def _is_basic(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-class GetItem(Function):
+class GetItem(Op):
     """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
 
     def forward(ctx, a, index):
@@ -60,7 +60,7 @@ class GetItem(Function):
         return out
 
 
-class TakeAlongDim(Function):
+class TakeAlongDim(Op):
     """Pick one element per position along ``dim`` (the values of ``max(dim)``)."""
 
     def forward(ctx, a, indices, dim):
@@ -73,7 +73,7 @@ class TakeAlongDim(Function):
         return out
 
 
-class Cat(Function):
+class Cat(Op):
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
         ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -83,7 +83,7 @@ class Cat(Function):
         return tuple(np.split(grad, ctx.bounds, axis=ctx.dim))
 
 
-class Pad(Function):
+class Pad(Op):
     """Constant padding; ``pad`` is numpy's ((before, after), ...) per dimension."""
 
     def forward(ctx, a, pad, value):

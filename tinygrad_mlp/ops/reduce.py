@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 
 
 def _keep(grad: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool) -> np.ndarray:
@@ -33,7 +33,7 @@ def _count(shape: tuple, dims: tuple | None) -> int:
     return int(np.prod([shape[d] for d in dims]))
 
 
-class Sum(Function):
+class Sum(Op):
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.sum(axis=dims, keepdims=keepdim)
@@ -42,7 +42,7 @@ class Sum(Function):
         return _expand(_keep(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
 
 
-class Mean(Function):
+class Mean(Op):
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.mean(axis=dims, keepdims=keepdim)
@@ -52,7 +52,7 @@ class Mean(Function):
         return _expand(g, ctx.shape)
 
 
-class Max(Function):
+class Max(Op):
     """Largest value; tied maxima share the gradient equally (as torch.amax)."""
 
     reduce = staticmethod(np.max)
@@ -76,7 +76,7 @@ class Min(Max):
     reduce = staticmethod(np.min)
 
 
-class Var(Function):
+class Var(Op):
     def forward(ctx, a, dims, keepdim, correction):
         centred = a - a.mean(axis=dims, keepdims=True)
         ctx.save_for_backward(centred)
@@ -92,7 +92,7 @@ class Var(Function):
                 centred.dtype) * centred
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     def forward(ctx, a, dims, keepdim):
         m = np.max(a, axis=dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: don't make nan from inf - inf
@@ -107,7 +107,7 @@ class LogSumExp(Function):
         return _keep(grad, a.shape, ctx.dims, ctx.keepdim) * np.exp(a - out)
 
 
-class Prod(Function):
+class Prod(Op):
     """Product along one dim; the gradient uses products of the others, so zeros are exact."""
 
     def forward(ctx, a, dim, keepdim):

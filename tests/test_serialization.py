@@ -1,10 +1,8 @@
 """tg.save / tg.load: round trips, atomic writes, and refusing anything untrustworthy."""
 
-import io
 import json
 import os
 import pickle
-import zipfile
 
 import numpy as np
 import pytest
@@ -12,6 +10,8 @@ import pytest
 import tinygrad_mlp as tg
 from tinygrad_mlp import nn
 from tinygrad_mlp.utils import CheckpointError
+
+from .checkpoint_files import npy_bytes, rewrite_entries
 
 
 def test_round_trip_of_nested_state(tmp_path):
@@ -62,14 +62,7 @@ def test_truncated_file_is_refused(tmp_path):
 def test_corrupted_array_fails_checksum(tmp_path):
     path = tmp_path / "ckpt.npz"
     tg.save({"w": tg.ones(100)}, path)
-    with zipfile.ZipFile(path) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    buf = io.BytesIO()
-    np.save(buf, np.full(100, 2.0, dtype=np.float32))
-    entries["a0.npy"] = buf.getvalue()
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
+    rewrite_entries(path, lambda e: e.update({"a0.npy": npy_bytes(np.full(100, 2.0, dtype=np.float32))}))
     with pytest.raises(CheckpointError, match="fails its SHA-256 check"):
         tg.load(path)
 
@@ -77,14 +70,13 @@ def test_corrupted_array_fails_checksum(tmp_path):
 def test_newer_format_version_and_foreign_files_are_refused(tmp_path):
     path = tmp_path / "ckpt.npz"
     tg.save({"w": tg.ones(1)}, path)
-    with zipfile.ZipFile(path) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    header = json.loads(entries["__header__.json"])
-    header["version"] = 99
-    entries["__header__.json"] = json.dumps(header).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
+
+    def bump(entries):
+        header = json.loads(entries["__header__.json"])
+        header["version"] = 99
+        entries["__header__.json"] = json.dumps(header).encode()
+
+    rewrite_entries(path, bump)
     with pytest.raises(CheckpointError, match="format version 99"):
         tg.load(path)
     np.savez(tmp_path / "plain.npz", w=np.ones(2))
@@ -101,14 +93,8 @@ def test_pickle_payload_is_never_executed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "evil.npz"
     tg.save({"w": tg.ones(2)}, path)
-    with zipfile.ZipFile(path) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    buf = io.BytesIO()
-    np.save(buf, np.array([Payload()], dtype=object), allow_pickle=True)  # an object array: a pickle inside
-    entries["a0.npy"] = buf.getvalue()
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
+    # an object array: a pickle inside the .npy entry
+    rewrite_entries(path, lambda e: e.update({"a0.npy": npy_bytes(np.array([Payload()], dtype=object), True)}))
     with pytest.raises(CheckpointError):
         tg.load(path)
     assert not (tmp_path / "pwned.txt").exists()

@@ -15,6 +15,8 @@ from tinygrad_mlp import nn, optim
 from tinygrad_mlp.train import Trainer, fit
 from tinygrad_mlp.utils import CheckpointError
 
+from ..checkpoint_files import npy_bytes, rewrite_entries
+
 
 def weights(*objs):
     """A snapshot of every array a case could change."""
@@ -54,15 +56,6 @@ def ckpt_bytes(obj):
     path = Path(tempfile.mkdtemp()) / "c.npz"
     tg.save(obj, path)
     return path
-
-
-def rewrite_zip(path, **changes):
-    with zipfile.ZipFile(path) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    entries.update(changes)
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
 
 
 # Each case builds its objects and returns (call, snapshot-able objects).
@@ -271,17 +264,11 @@ def ckpt_case(kind):
             if kind == "truncated":
                 path.write_bytes(data[: len(data) // 3])
             elif kind == "corrupted":
-                rewrite_zip(path, **{"a0.npy": _npy(np.full((8, 4), 9.0, dtype=np.float32))})
+                rewrite_entries(path, lambda e: e.update({"a0.npy": npy_bytes(np.full((8, 4), 9.0, dtype=np.float32))}))
             elif kind == "version":
-                rewrite_zip(path, **{"__header__.json": _bump_version(path)})
+                rewrite_entries(path, lambda e: e.update({"__header__.json": _bump_version(path)}))
         return (lambda: trainer.load_state_dict(tg.load(path))), (model, opt)
     return case
-
-
-def _npy(a):
-    buf = io.BytesIO()
-    np.save(buf, a)
-    return buf.getvalue()
 
 
 def _bump_version(path):

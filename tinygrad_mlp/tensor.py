@@ -1141,7 +1141,8 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
                         pctx.grad_out = g
                         # the parent may reuse g in place only if nothing else can see it
                         pctx.owns_grad = in_place and (ctx.owns_grad if g is grad else (
-                            ctx.fresh_grads and g.base is None)) and _handed_once(g, input_grads)
+                            ctx.fresh_grads and g.base is None)) and (
+                            len(input_grads) == 1 or _handed_once(g, input_grads))
                     elif pctx.owns_grad:
                         np.add(prev, g, out=prev)
                     else:
@@ -1174,7 +1175,7 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
 
 def _handed_once(g: np.ndarray, input_grads: tuple) -> bool:
     """True if ``g`` is passed to one input only (an op may return the same array for several)."""
-    return len(input_grads) == 1 or sum(x is g for x in input_grads) == 1
+    return sum(x is g for x in input_grads) == 1
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set) -> None:
@@ -1184,7 +1185,7 @@ def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set) -> None:
     grad = leaf._grad
     if grad is None:
         if g.base is not None or not g.flags.writeable or id(g) in given:
-            g = g.copy()
+            g = g.copy(order="K")  # (keeping a column-major weight's layout)
         given.add(id(g))
         leaf._grad = Tensor._wrap(g)
     elif grad._data.flags.writeable:

@@ -59,8 +59,9 @@ class Linear(Op):
 
 def _linear_grads(ctx, grad, x, weight):
     """Gradients of x Wᵀ + b for the inputs that need one (shared by Linear and LinearReLU)."""
-    need_x, need_w = ctx.needs_input_grad[:2]
-    need_b = ctx.has_bias and ctx.needs_input_grad[2]
+    needs = ctx.needs_input_grad
+    need_x, need_w = needs[0], needs[1]
+    need_b = ctx.has_bias and needs[2]
     g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
     x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
     grad_x = None
@@ -68,8 +69,14 @@ def _linear_grads(ctx, grad, x, weight):
         grad_x = np.dot(g2, weight)
         if x.ndim != 2:
             grad_x = grad_x.reshape(x.shape)
-    grad_w = np.dot(g2.T, x2) if need_w else None
-    grad_b = g2.sum(axis=0) if need_b else None
+    grad_w = None
+    if need_w:  # in the weight's own layout (column-major for nn.Linear), so updates stream over both
+        if weight.strides[0] < weight.strides[1]:
+            grad_w = np.empty(weight.shape, np.result_type(x2, g2), order="F")
+            np.dot(x2.T, g2, out=grad_w.T)
+        else:
+            grad_w = np.dot(g2.T, x2)
+    grad_b = np.add.reduce(g2, axis=0) if need_b else None
     return grad_x, grad_w, grad_b
 
 

@@ -20,6 +20,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = defaults
         self.state: dict = {}
+        self._work: dict = {}  # (name, dtype) -> one flat work buffer that every parameter's update borrows
         self.param_groups: list = []
         params = list(params) if not isinstance(params, Tensor) else [params]
         if not params:
@@ -94,12 +95,25 @@ class Optimizer:
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    @staticmethod
-    def _scratch(state: dict, like: np.ndarray, name: str = "_scratch") -> np.ndarray:
-        """A preallocated work array per parameter, so updates allocate nothing per step."""
+    def _scratch(self, state: dict, like: np.ndarray, name: str = "_scratch") -> np.ndarray:
+        """A work array shaped and laid out like ``like``, kept in ``state`` so updates allocate nothing.
+
+        It is a view into one buffer that all parameters share (updates run one at a time), so the
+        step touches one work array's worth of memory instead of a copy of the whole model.
+        """
         buf = state.get(name)
         if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = state[name] = np.empty_like(like)
+            flat = self._work.get((name, like.dtype))
+            if flat is None or flat.size < like.size:
+                sizes = [p._data.size for g in self.param_groups for p in g["params"] if p._data.dtype == like.dtype]
+                flat = self._work[(name, like.dtype)] = np.empty(max(sizes + [like.size]), like.dtype)
+            if like.flags.c_contiguous:
+                buf = flat[:like.size].reshape(like.shape)
+            elif like.flags.f_contiguous:
+                buf = flat[:like.size].reshape(like.shape[::-1]).T
+            else:
+                buf = np.empty_like(like)
+            state[name] = buf
         return buf
 
     # --- state ----------------------------------------------------------------------------
@@ -118,7 +132,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (Tensor(v.copy()) if isinstance(v, np.ndarray) else v)
+                    state[index[id(p)]] = {k: (Tensor(v.copy(order="K")) if isinstance(v, np.ndarray) else v)
                                            for k, v in self.state[p].items() if not k.startswith("_")}
         return {"state": state, "param_groups": groups}
 
@@ -148,7 +162,11 @@ class Optimizer:
                     if arr.shape != p.shape and arr.ndim:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} has shape "
                                          f"{arr.shape}, its parameter has shape {tuple(p.shape)}")
-                    entry[k] = arr.astype(p.dtype) if arr.dtype.kind == "f" else arr
+                    if arr.dtype.kind == "f" and arr.ndim:  # in p's dtype and layout, so updates stream over both
+                        entry[k] = np.empty_like(p._data)
+                        np.copyto(entry[k], arr, casting="unsafe")
+                    else:
+                        entry[k] = arr.astype(p.dtype) if arr.dtype.kind == "f" else arr
                 else:
                     entry[k] = v
             new_state[p] = entry

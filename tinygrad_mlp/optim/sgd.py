@@ -33,12 +33,14 @@ class SGD(Optimizer):
 
     def step(self, closure: Any = None) -> Any:
         """As Optimizer.step; plain SGD groups (no momentum, decay or maximize) take a short loop."""
-        if closure is not None or any(g["momentum"] or g["weight_decay"] or g["maximize"] for g in self.param_groups):
-            return super().step(closure)
+        groups = self.param_groups
+        for group in groups:
+            if group["momentum"] or group["weight_decay"] or group["maximize"] or closure is not None:
+                return super().step(closure)
         _clock[0] += 1
         stamp = _clock[0]
         states = self.state
-        for group in self.param_groups:
+        for group in groups:
             lr = group["lr"]
             for p in group["params"]:
                 grad = p._grad
@@ -48,8 +50,7 @@ class SGD(Optimizer):
                 state = states.get(p)
                 scratch = state.get("_scratch") if state is not None else None
                 if scratch is None or scratch.shape != data.shape or scratch.dtype != data.dtype:
-                    scratch = np.empty_like(data)
-                    states.setdefault(p, {})["_scratch"] = scratch
+                    scratch = self._scratch(states.setdefault(p, {}), data)
                 np.multiply(grad._data, lr, out=scratch)  # p ← p − lr·g
                 data -= scratch
                 p._version = stamp
@@ -57,9 +58,7 @@ class SGD(Optimizer):
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
         lr, momentum, wd, dampening = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
-        step = state.get("_scratch")
-        if step is None or step.dtype != p.dtype or step.shape != p.shape:
-            step = state["_scratch"] = np.empty_like(p)
+        step = self._scratch(state, p)
         if group["maximize"]:
             grad = -grad
         if wd != 0:  # g ← grad + wd·p, built in the scratch array
@@ -69,7 +68,7 @@ class SGD(Optimizer):
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = grad.copy()
+                buf = state["momentum_buffer"] = grad.copy(order="K")  # (in the layout of p)
             else:
                 buf *= momentum
                 buf += grad if dampening == 0 else (1 - dampening) * grad

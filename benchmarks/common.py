@@ -41,8 +41,8 @@ def interleaved(candidates: dict[str, Callable[[], Any]], rounds: int = 7, steps
                 warmup: int = 3) -> dict:
     """Time each candidate ``steps`` times per round, alternating candidates round by round.
 
-    Returns per candidate: median/min/max seconds per call over rounds, and per-round ratios to
-    the first candidate (the reference) with their median.
+    Returns per candidate: median/min/max seconds per call over rounds, the per-round times
+    (``rounds_s``) and the median of per-round ratios to the first candidate (the reference).
     """
     for fn in candidates.values():
         for _ in range(warmup):
@@ -59,8 +59,13 @@ def interleaved(candidates: dict[str, Callable[[], Any]], rounds: int = 7, steps
     for name, times in per_round.items():
         ratios = [t / r for t, r in zip(times, per_round[ref])]
         out[name] = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-                     "ratio_to_" + ref: statistics.median(ratios)}
+                     "rounds_s": times, "ratio_to_" + ref: statistics.median(ratios)}
     return out
+
+
+def round_ratio(result: dict, name: str, reference: str) -> float:
+    """Median over rounds of name's time / reference's time, from an ``interleaved`` result."""
+    return statistics.median(a / b for a, b in zip(result[name]["rounds_s"], result[reference]["rounds_s"]))
 
 
 def have_torch() -> bool:
@@ -85,10 +90,17 @@ def init_weights(sizes: list, seed: int = 0) -> list:
 
 class NumpyMLP:
     """A hand-written numpy ReLU MLP with softmax cross-entropy and SGD or Adam, the reference
-    every framework step is compared with. In-place updates, preallocated Adam state."""
+    every framework step is compared with. In-place updates, preallocated Adam state.
 
-    def __init__(self, weights: list, lr: float = 0.01, optimizer: str = "sgd") -> None:
-        self.params = [p.copy() for W, b in weights for p in (W, b)]
+    ``layout="out_in"`` keeps each weight as torch does, (out, in), and computes ``x @ W.T`` and the
+    weight gradient ``g.T @ x``; ``layout="in_out"`` keeps it as (in, out), computing ``x @ W`` and
+    ``x.T @ g`` — the other common way to write it, and on OpenBLAS the faster one.
+    """
+
+    def __init__(self, weights: list, lr: float = 0.01, optimizer: str = "sgd", layout: str = "out_in") -> None:
+        self.layout = layout
+        self.params = [(W.T.copy() if layout == "in_out" else W.copy(), b.copy()) for W, b in weights]
+        self.params = [p for pair in self.params for p in pair]
         self.lr, self.optimizer = lr, optimizer
         if optimizer == "adam":
             self.m = [np.zeros_like(p) for p in self.params]
@@ -99,11 +111,12 @@ class NumpyMLP:
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         params = self.params
         n_layers = len(params) // 2
+        in_out = self.layout == "in_out"
         acts, pre = [x], []
         h = x
         for i in range(n_layers):
             W, b = params[2 * i], params[2 * i + 1]
-            z = np.dot(h, W.T)
+            z = np.dot(h, W) if in_out else np.dot(h, W.T)
             z += b
             if i < n_layers - 1:
                 pre.append(z)
@@ -123,10 +136,10 @@ class NumpyMLP:
         grads = [None] * len(params)
         for i in reversed(range(n_layers)):
             W = params[2 * i]
-            grads[2 * i] = np.dot(g.T, acts[i])
+            grads[2 * i] = np.dot(acts[i].T, g) if in_out else np.dot(g.T, acts[i])
             grads[2 * i + 1] = g.sum(axis=0)
             if i > 0:
-                g = np.dot(g, W)
+                g = np.dot(g, W.T) if in_out else np.dot(g, W)
                 g *= pre[i - 1] > 0
         if self.optimizer == "sgd":
             for p, gr in zip(params, grads):
@@ -157,7 +170,8 @@ class NumpyMLP:
         h = x
         n_layers = len(self.params) // 2
         for i in range(n_layers):
-            h = np.dot(h, self.params[2 * i].T) + self.params[2 * i + 1]
+            W = self.params[2 * i]
+            h = np.dot(h, W if self.layout == "in_out" else W.T) + self.params[2 * i + 1]
             if i < n_layers - 1:
                 h = np.maximum(h, 0)
         return h

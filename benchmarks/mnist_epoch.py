@@ -15,7 +15,17 @@ import time
 
 import numpy as np
 
-from .common import NumpyMLP, emit, have_torch, init_weights, main_guard, ours_model, run_worker, torch_model
+from .common import (
+    NumpyMLP,
+    emit,
+    have_torch,
+    init_weights,
+    main_guard,
+    ours_model,
+    round_ratio,
+    run_worker,
+    torch_model,
+)
 
 SIZES = [784, 256, 128, 10]
 BATCH = 128
@@ -27,8 +37,8 @@ def mnist(root: str | None) -> tuple:
     return load_mnist(root)
 
 
-def numpy_trainer(X: np.ndarray, y: np.ndarray, seed: int = 0):
-    ref = NumpyMLP(init_weights(SIZES), 1e-3, "adam")
+def numpy_trainer(X: np.ndarray, y: np.ndarray, seed: int = 0, layout: str = "out_in"):
+    ref = NumpyMLP(init_weights(SIZES), 1e-3, "adam", layout)
     rng = np.random.default_rng(seed)
 
     def epoch() -> None:
@@ -38,6 +48,11 @@ def numpy_trainer(X: np.ndarray, y: np.ndarray, seed: int = 0):
             ref.step(X[idx], y[idx])
 
     return epoch, lambda Xt: ref.predict(Xt)
+
+
+def numpy_in_out_trainer(X: np.ndarray, y: np.ndarray, seed: int = 0):
+    """The hand-written numpy with (in, out) weights (see benchmarks/step_time.py)."""
+    return numpy_trainer(X, y, seed, "in_out")
 
 
 def ours_trainer(X: np.ndarray, y: np.ndarray, seed: int = 0):
@@ -104,7 +119,7 @@ def compare_epochs(trainers: dict, X: np.ndarray, y: np.ndarray, rounds: int) ->
             epoch()
             times[name].append(time.perf_counter() - start)
     ref = next(iter(trainers))
-    return {name: {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t),
+    return {name: {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t), "rounds_s": t,
                    "ratio_to_" + ref: statistics.median([a / b for a, b in zip(t, times[ref])])}
             for name, t in times.items()}
 
@@ -158,10 +173,11 @@ def main() -> None:
             result["to_98"] = time_to_accuracy(torch_trainer, X, y, Xt, yt)
         print(json.dumps(result))
         return
-    result = compare_epochs({"numpy": numpy_trainer, "ours": ours_trainer, "ours_fit": ours_fit_trainer}, X, y,
-                            rounds)
+    result = compare_epochs({"numpy": numpy_trainer, "numpy_in_out": numpy_in_out_trainer, "ours": ours_trainer,
+                             "ours_fit": ours_fit_trainer}, X, y, rounds)
     record = {"benchmark": "mnist_epoch", "model": "784-256-128-10", "optimizer": "adam", "batch": BATCH,
               "rounds": rounds, **result, "ours_over_numpy": result["ours"]["ratio_to_numpy"],
+              "ours_over_numpy_in_out": round_ratio(result, "ours", "numpy_in_out"),
               "ours_fit_over_numpy": result["ours_fit"]["ratio_to_numpy"]}
     if have_torch():
         extra = (["--data-root", args.data_root] if args.data_root else []) + (["--quick"] if args.quick else [])

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -19,8 +22,32 @@ def test_step_time_records_every_configuration_with_ratios():
     records = [r for r in run("benchmarks.step_time", "--rounds", "1") if r["benchmark"] == "step_time"]
     assert len(records) == 10
     for r in records:
-        assert r["ours_over_numpy"] > 0 and r["numpy"]["median_s"] > 0
+        assert r["ours_over_numpy"] > 0 and r["numpy"]["median_s"] > 0 and r["ours_over_numpy_in_out"] > 0
         assert ("torch_over_ours" in r) == ("torch" in r)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_numpy_references_compute_what_ours_computes(optimizer):
+    """Both hand-written references (either weight layout) and our model take the same steps."""
+    import tinygrad_mlp as tg
+    from benchmarks.common import NumpyMLP, init_weights, ours_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 12)).astype(np.float32), rng.integers(0, 4, 16)
+    sizes, lr = [12, 10, 8, 4], 0.05 if optimizer == "sgd" else 0.01
+    refs = [NumpyMLP(init_weights(sizes), lr, optimizer, layout) for layout in ("out_in", "in_out")]
+    model = ours_model(init_weights(sizes))
+    opt = tg.optim.SGD(model.parameters(), lr=lr) if optimizer == "sgd" else tg.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(5):
+        losses = [ref.step(x, y) for ref in refs]
+        opt.zero_grad()
+        loss = tg.nn.functional.cross_entropy(model(tg.tensor(x)), tg.tensor(y))
+        loss.backward()
+        opt.step()
+        np.testing.assert_allclose(losses, loss.item(), rtol=1e-5)
+    np.testing.assert_allclose(refs[0].params[0], refs[1].params[0].T, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(refs[0].params[0], model[0].weight.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(refs[1].predict(x), model(tg.tensor(x)).numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_overhead_memory_and_machine_info():

@@ -39,7 +39,8 @@ def emit(record: dict) -> None:
 
 def interleaved(candidates: dict[str, Callable[[], Any]], rounds: int = 7, steps: int = 20,
                 warmup: int = 3) -> dict:
-    """Time each candidate ``steps`` times per round, alternating candidates round by round.
+    """Time each candidate ``steps`` times per round, alternating candidates round by round (the order
+    rotates from round to round).
 
     Returns per candidate: median/min/max seconds per call over rounds, the per-round times
     (``rounds_s``) and the median of per-round ratios to the first candidate (the reference).
@@ -48,8 +49,10 @@ def interleaved(candidates: dict[str, Callable[[], Any]], rounds: int = 7, steps
         for _ in range(warmup):
             fn()
     per_round: dict = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
+    order = list(candidates.items())
+    for r in range(rounds):
+        # each round starts with the next candidate, so none always runs in the wake of the same other
+        for name, fn in order[r % len(order):] + order[:r % len(order)]:
             start = time.perf_counter()
             for _ in range(steps):
                 fn()

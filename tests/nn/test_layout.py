@@ -1,6 +1,7 @@
-"""Memory layout: nn.Linear keeps its (out, in) weight column-major (faster products on OpenBLAS);
-gradients, optimizer state and work buffers must follow the parameter's layout, or every update
-runs over mismatched strides (~5x slower, same numbers) — these tests catch that without timing."""
+"""Memory layout: nn.Linear keeps a large (out, in) weight column-major (faster products on OpenBLAS)
+and a small one row-major; gradients, optimizer state and work buffers must follow the parameter's
+layout, or every update runs over mismatched strides (~5x slower, same numbers) — these tests catch
+that without timing."""
 
 import numpy as np
 import pytest
@@ -22,14 +23,22 @@ def reference_grads(x, W, b, upstream, relu):
     return g @ W, g.T @ x, g.sum(0)
 
 
-@settings(max_examples=40, deadline=None)
+def test_large_weights_are_column_major_and_small_ones_row_major():
+    big, small = nn.Linear(784, 256), nn.Linear(4, 3)
+    assert big.weight.shape == (256, 784) and layout(big.weight.numpy()) == (False, True)
+    assert small.weight.shape == (3, 4) and layout(small.weight.numpy()) == (True, False)
+    assert nn.Linear(64, 64).weight.numpy().flags.f_contiguous  # 4,096 elements: the threshold
+    assert nn.Linear(63, 64).weight.numpy().flags.c_contiguous
+
+
+@settings(max_examples=60, deadline=None)
 @given(batch=st.integers(1, 6), n_in=st.integers(1, 7), n_out=st.integers(1, 7), relu=st.booleans(),
-       seed=st.integers(0, 2**16))
-def test_column_major_linear_gradients_equal_the_formula(batch, n_in, n_out, relu, seed):
+       order=st.sampled_from("CF"), seed=st.integers(0, 2**16))
+def test_linear_gradients_equal_the_formula_in_either_layout(batch, n_in, n_out, relu, order, seed):
     rng = np.random.default_rng(seed)
     layer = nn.Linear(n_in, n_out, dtype=np.float64)
+    layer.weight._data = np.asarray(layer.weight._data, order=order)
     assert layer.weight.shape == (n_out, n_in)
-    assert layer.weight._data.flags.f_contiguous
     x = tg.tensor(rng.standard_normal((batch, n_in)), dtype=tg.float64, requires_grad=True)
     upstream = rng.standard_normal((batch, n_out))
     out = layer.forward_relu(x) if relu else layer(x)
@@ -48,7 +57,7 @@ def test_row_major_and_column_major_weights_give_the_same_training():
     models = []
     for order in ("F", "C"):
         tg.manual_seed(3)
-        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).double()
+        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).double()  # (row-major as built)
         for m in model:
             if isinstance(m, nn.Linear):
                 m.weight._data = np.asarray(m.weight._data, order=order)
@@ -76,9 +85,10 @@ OPTIMIZERS = [
 
 @pytest.mark.parametrize("cls,kwargs", OPTIMIZERS, ids=lambda v: getattr(v, "__name__", str(v)))
 def test_optimizer_state_follows_each_parameter_layout(cls, kwargs, tmp_path):
-    model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2))
+    model = nn.Sequential(nn.Linear(80, 70), nn.ReLU(), nn.Linear(70, 2))  # a column- and a row-major weight
+    assert model[0].weight.numpy().flags.f_contiguous and model[2].weight.numpy().flags.c_contiguous
     opt = cls(model.parameters(), **kwargs)
-    x, y = tg.randn(9, 5), tg.tensor(np.arange(9) % 2)
+    x, y = tg.randn(9, 80), tg.tensor(np.arange(9) % 2)
     for _ in range(2):
         opt.zero_grad()
         nn.functional.cross_entropy(model(x), y).backward()
@@ -103,10 +113,10 @@ def test_optimizer_state_follows_each_parameter_layout(cls, kwargs, tmp_path):
 
 def test_work_buffers_are_shared_between_parameters():
     """One work array for the whole model (updates run one at a time), not one per parameter."""
-    model = nn.Sequential(nn.Linear(30, 20), nn.ReLU(), nn.Linear(20, 4), nn.ReLU(), nn.Linear(4, 2))
+    model = nn.Sequential(nn.Linear(300, 20), nn.ReLU(), nn.Linear(20, 4), nn.ReLU(), nn.Linear(4, 2))
     extra = nn.Parameter(tg.zeros(3, dtype=tg.float64))  # another dtype gets its own buffer
     opt = optim.SGD(list(model.parameters()) + [extra], lr=0.1)
-    nn.functional.cross_entropy(model(tg.randn(8, 30)), tg.tensor(np.arange(8) % 2)).backward()
+    nn.functional.cross_entropy(model(tg.randn(8, 300)), tg.tensor(np.arange(8) % 2)).backward()
     extra.grad = tg.ones(3, dtype=tg.float64)
     before = [p.numpy().copy() for p in model.parameters()]
     opt.step()
@@ -119,10 +129,15 @@ def test_work_buffers_are_shared_between_parameters():
     np.testing.assert_array_equal(extra.numpy(), -0.1 * np.ones(3))
 
 
-def test_loading_a_row_major_state_dict_keeps_the_column_major_weight():
-    layer = nn.Linear(4, 3)
-    W = np.arange(12, dtype=np.float32).reshape(3, 4)  # C order, as torch or a user would give it
-    layer.load_state_dict({"weight": W, "bias": np.zeros(3, np.float32)})
+def test_loading_a_row_major_state_dict_keeps_the_column_major_weight(tmp_path):
+    layer = nn.Linear(128, 64)
+    W = np.arange(64 * 128, dtype=np.float32).reshape(64, 128)  # C order, as torch or a user would give it
+    layer.load_state_dict({"weight": W, "bias": np.zeros(64, np.float32)})
     assert layer.weight._data.flags.f_contiguous
     np.testing.assert_array_equal(layer.weight.numpy(), W)
-    np.testing.assert_array_equal(layer(tg.eye(4)).numpy(), W.T)
+    np.testing.assert_array_equal(layer(tg.eye(128)).numpy(), W.T)
+    tg.save(layer.state_dict(), tmp_path / "layer.npz")  # and a save/load round trip keeps values and layout
+    again = nn.Linear(128, 64)
+    again.load_state_dict(tg.load(tmp_path / "layer.npz"))
+    assert again.weight._data.flags.f_contiguous
+    np.testing.assert_array_equal(again.weight.numpy(), W)

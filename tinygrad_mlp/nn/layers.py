@@ -140,6 +140,8 @@ class Linear(Module):
     ((256, 784), (32, 256))
     """
 
+    column_major_from = 4096  # weights with at least this many elements are stored column-major
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None,
                  device: Any = None) -> None:
         super().__init__()
@@ -148,9 +150,13 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = dtype or get_default_dtype()
-        # Stored column-major (the transpose of a C array): on OpenBLAS the forward product and the weight
-        # gradient are faster with this layout than with a row-major weight (benchmarks/layout.py).
-        self.weight = Parameter(np.empty((in_features, out_features), dtype=dtype).T)
+        # A large weight is stored column-major (the transpose of a C array): OpenBLAS runs its forward product
+        # and weight gradient faster that way; a small one stays row-major, where the layout gains less than the
+        # extra call costs (benchmarks/layout.py). The engine follows whichever layout a weight has.
+        if in_features * out_features >= self.column_major_from:
+            self.weight = Parameter(np.empty((in_features, out_features), dtype=dtype).T)
+        else:
+            self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         if not bias:
             self.register_parameter("bias", None)

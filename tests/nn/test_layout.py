@@ -74,7 +74,7 @@ def test_row_major_and_column_major_weights_give_the_same_training():
 
 
 OPTIMIZERS = [
-    (optim.SGD, dict(lr=0.1)),
+    (optim.SGD, dict(lr=0.1, momentum=0.9)),  # (plain SGD keeps no state)
     (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     (optim.Adam, dict(lr=0.01, weight_decay=0.01, amsgrad=True)),
     (optim.AdamW, dict(lr=0.01)),
@@ -115,7 +115,7 @@ def test_work_buffers_are_shared_between_parameters():
     """One work array for the whole model (updates run one at a time), not one per parameter."""
     model = nn.Sequential(nn.Linear(300, 20), nn.ReLU(), nn.Linear(20, 4), nn.ReLU(), nn.Linear(4, 2))
     extra = nn.Parameter(tg.zeros(3, dtype=tg.float64))  # another dtype gets its own buffer
-    opt = optim.SGD(list(model.parameters()) + [extra], lr=0.1)
+    opt = optim.SGD(list(model.parameters()) + [extra], lr=0.1, momentum=0.9)  # (plain SGD needs no work array)
     nn.functional.cross_entropy(model(tg.randn(8, 300)), tg.tensor(np.arange(8) % 2)).backward()
     extra.grad = tg.ones(3, dtype=tg.float64)
     before = [p.numpy().copy() for p in model.parameters()]
@@ -124,7 +124,7 @@ def test_work_buffers_are_shared_between_parameters():
     assert all(np.shares_memory(s, scratches[0]) for s in scratches)
     assert not np.shares_memory(opt.state[extra]["_scratch"], scratches[0])
     assert opt.state[extra]["_scratch"].dtype == np.float64
-    for p, b in zip(model.parameters(), before):  # and each update is still p - lr * grad
+    for p, b in zip(model.parameters(), before):  # and each first update is still p - lr * grad
         np.testing.assert_allclose(p.numpy(), b - np.float32(0.1) * p.grad.numpy(), rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(extra.numpy(), -0.1 * np.ones(3))
 

@@ -21,7 +21,7 @@ class CrossEntropy(Op):
         ignored = None
         ignorable = ignore_index is not None and 0 <= ignore_index < n_classes
         if target.dtype == np.int64:
-            in_range = not target.size or target.view(np.uint64).max() < n_classes
+            in_range = not target.size or np.maximum.reduce(target.view(np.uint64)) < n_classes
         else:
             in_range = not target.size or (0 <= target.min() and target.max() < n_classes)
         if target.size and (ignorable or not in_range):
@@ -35,35 +35,36 @@ class CrossEntropy(Op):
                 target = np.where(ignored, 0, target)
             else:
                 ignored = None
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        # (ufunc.reduce directly: the ndarray methods add a Python layer, and these arrays are small)
+        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
         exp = np.exp(shifted)
-        sums = exp.sum(axis=1)
-        losses = np.log(sums)
-        losses -= shifted[np.arange(n), target]
+        sums = np.add.reduce(exp, axis=1, keepdims=True)
+        losses = np.log(sums.reshape(n))
+        rows = np.arange(n)
+        losses -= shifted[rows, target]
         if ignored is not None:
             losses[ignored] = 0
-        ctx.save_for_backward(exp, sums, target, ignored)
+        ctx.saved_tensors = (exp, sums, rows, target, ignored)
         ctx.reduction = reduction
         ctx.count = n - int(ignored.sum()) if ignored is not None else n
         if reduction == "mean":  # (every row ignored: the mean of nothing is nan, as torch)
-            return np.asarray(losses.sum() / ctx.count if ctx.count else np.nan, dtype=logits.dtype)
+            return np.asarray(np.add.reduce(losses) / ctx.count if ctx.count else np.nan, dtype=logits.dtype)
         if reduction == "sum":
-            return np.asarray(losses.sum(), dtype=logits.dtype)
+            return np.asarray(np.add.reduce(losses), dtype=logits.dtype)
         return losses
 
     def backward(ctx, grad):
-        exp, sums, target, ignored = ctx.saved_tensors
-        sums = sums.reshape(-1, 1)
+        exp, sums, rows, target, ignored = ctx.saved_tensors
         if ctx.reduction == "none":
             probs = exp / sums
-            probs[np.arange(len(target)), target] -= 1
+            probs[rows, target] -= 1
             if ignored is not None:
                 probs[ignored] = 0
             probs *= grad.reshape(-1, 1)
             return probs, None
         scale = grad / ctx.count if ctx.reduction == "mean" else grad
         probs = exp * (scale / sums)  # (softmax − onehot)·scale, with the scale folded into one pass
-        probs[np.arange(len(target)), target] -= scale
+        probs[rows, target] -= scale
         if ignored is not None:
             probs[ignored] = 0
         return probs, None

@@ -1175,7 +1175,11 @@ def _backward(root: Tensor, gradient: Any, retain_graph: bool, trace: Any) -> No
 
 def _handed_once(g: np.ndarray, input_grads: tuple) -> bool:
     """True if ``g`` is passed to one input only (an op may return the same array for several)."""
-    return sum(x is g for x in input_grads) == 1
+    count = 0
+    for x in input_grads:  # (a plain loop: cheaper than sum() over a generator for these short tuples)
+        if x is g:
+            count += 1
+    return count == 1
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set) -> None:

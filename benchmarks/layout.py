@@ -17,8 +17,8 @@ import argparse
 
 import numpy as np
 
-from .common import emit, init_weights, interleaved, main_guard, ours_model
-from .step_time import data
+from .common import emit, interleaved, main_guard
+from .step_time import ours_step
 
 SIZES = [784, 256, 128, 10]
 
@@ -36,25 +36,6 @@ def products(weight: np.ndarray, x: np.ndarray, g: np.ndarray) -> dict:
 
     return {"forward": lambda: np.dot(x, weight.T), "weight_grad": weight_grad,
             "input_grad": lambda: np.dot(g, weight)}
-
-
-def ours_step_with(layout: str, batch: int) -> object:
-    import tinygrad_mlp as tg
-
-    x, y = data(SIZES, batch)
-    model = ours_model(init_weights(SIZES))
-    for layer in model:
-        if isinstance(layer, tg.nn.Linear) and layout != "default":
-            layer.weight._data = np.asarray(layer.weight._data, order=layout)
-    opt = tg.optim.SGD(model.parameters(), lr=0.01)
-    xt, yt = tg.Tensor(x), tg.Tensor(y)
-
-    def step() -> None:
-        opt.zero_grad()
-        tg.nn.functional.cross_entropy(model(xt), yt).backward()
-        opt.step()
-
-    return step
 
 
 def main() -> None:
@@ -78,8 +59,9 @@ def main() -> None:
                       "row_major_us": r["row_major"]["median_s"] * 1e6,
                       "column_major_us": r["column_major"]["median_s"] * 1e6,
                       "column_over_row": r["column_major"]["ratio_to_row_major"]})
-        r = interleaved({"row_major": ours_step_with("C", batch), "column_major": ours_step_with("F", batch),
-                         "default": ours_step_with("default", batch)}, rounds=rounds, steps=steps)
+        r = interleaved({"row_major": ours_step(SIZES, batch, "sgd", "C"),
+                         "column_major": ours_step(SIZES, batch, "sgd", "F"),
+                         "default": ours_step(SIZES, batch, "sgd")}, rounds=rounds, steps=steps)
         emit({"benchmark": "layout", "product": "sgd_step", "model": "-".join(map(str, SIZES)), "batch": batch,
               "row_major_us": r["row_major"]["median_s"] * 1e6, "column_major_us": r["column_major"]["median_s"] * 1e6,
               "default_us": r["default"]["median_s"] * 1e6, "column_over_row": r["column_major"]["ratio_to_row_major"],

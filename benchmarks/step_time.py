@@ -50,11 +50,15 @@ def numpy_step(sizes: list, batch: int, optimizer: str, layout: str = "out_in") 
     return lambda: ref.step(x, y)
 
 
-def ours_step(sizes: list, batch: int, optimizer: str) -> object:
+def ours_step(sizes: list, batch: int, optimizer: str, weight_order: str | None = None) -> object:
+    """Our step; ``weight_order`` "C" or "F" puts every weight in that layout (default: as nn.Linear builds it)."""
     import tinygrad_mlp as tg
 
     x, y = data(sizes, batch)
     model = ours_model(init_weights(sizes))
+    for layer in model if weight_order else ():
+        if isinstance(layer, tg.nn.Linear):
+            layer.weight._data = np.asarray(layer.weight._data, order=weight_order)
     opt = tg.optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd" else \
         tg.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = tg.nn.CrossEntropyLoss()

@@ -56,3 +56,13 @@ def test_overhead_memory_and_machine_info():
     assert {r["op"] for r in records[1:]} >= {"add", "matmul", "linear", "softmax"}
     memory = run("benchmarks.memory", "--steps", "30")[-1]
     assert memory["benchmark"] == "memory" and memory["ours"]["peak_mb"] > 0 and "peak_ratio_ours_over_numpy" in memory
+
+
+def test_layout_benchmark_times_every_product_and_the_step():
+    records = [r for r in run("benchmarks.layout", "--quick") if r["benchmark"] == "layout"]
+    steps = [r for r in records if r["product"] == "sgd_step"]
+    assert [r["batch"] for r in steps] == [1, 32, 128, 512]
+    assert len(records) == 4 * (1 + 3 * 3)  # per batch: 3 products of 3 layers, and the step
+    for r in records:
+        assert r["row_major_us"] > 0 and r["column_major_us"] > 0 and r["column_over_row"] > 0
+    assert all(r["default_us"] > 0 and r["default_over_row"] > 0 for r in steps)

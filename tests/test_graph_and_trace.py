@@ -29,10 +29,10 @@ def test_dot_of_a_small_mlp_has_every_op_leaf_and_edge():
     shapes = {v[0]: v[1] for v in nodes.values() if v[0] in ("CrossEntropy", "0.weight")}
     assert shapes == {"CrossEntropy": "() float32", "0.weight": "(8, 4) float32"}
     assert all(len(v) == 2 for v in nodes.values())  # no gradients before backward
-    model.fuse_linear_relu = True  # the default: a Linear followed by a ReLU runs as one op
+    model.fuse_linear_relu = True  # the default: a Linear followed by a ReLU runs as one op, drawn as its two steps
     loss = nn.CrossEntropyLoss()(model(x), tg.tensor([0, 1, 2, 0, 1]))
     fused, _ = parse_dot(tg.utils.draw_graph(loss, model=model))
-    assert sorted(v[0] for v in fused.values() if v[0][0].isupper()) == ["CrossEntropy", "Linear", "LinearReLU"]
+    assert sorted(v[0] for v in fused.values() if v[0][0].isupper()) == ["CrossEntropy", "Linear", "Linear → ReLU"]
 
 
 def test_gradients_appear_after_backward_and_a_freed_graph_is_refused():

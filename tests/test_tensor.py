@@ -508,7 +508,7 @@ def test_retained_graph_gives_the_same_gradients_twice_and_traces_show_true_upst
     model.zero_grad()
     records = tg.utils.trace_backward(loss, model, printed=False)
     last = next(r for r in records if r.op == "LinearBackward")
-    relu_layer = next(r for r in records if r.op == "LinearReLUBackward")
+    relu_layer = next(r for r in records if r.op == "LinearBackward → ReLUBackward")
     # what the trace shows arriving at the hidden layer is exactly dL/dlogits @ W, not zeroed in place
     np.testing.assert_allclose(relu_layer.upstream, last.upstream @ model[4].weight.numpy(), rtol=1e-6)
     assert all(np.array_equal(a, p.grad.numpy()) for a, p in zip(first, model.parameters()))

@@ -7,7 +7,7 @@
 tensor([3., 0.])
 """
 
-from . import data, dtypes, functional, metrics, nn, optim, train  # noqa: E402
+from . import data, dtypes, functional, metrics, nn, optim, registry, state, train  # noqa: E402
 from .device import backends, cuda, device
 from .dtypes import (  # noqa: A004
     bool,
@@ -26,44 +26,50 @@ from .dtypes import (  # noqa: A004
     short,
     uint8,
 )
-from .function import Function
-from .rng import Generator, manual_seed
-from .tensor import (
-    Tensor,
+from .factories import (
     arange,
-    cat,
-    concat,
-    concatenate,
-    detect_anomaly,
     empty,
     empty_like,
-    enable_grad,
     eye,
     from_numpy,
     full,
     full_like,
-    get_default_dtype,
-    is_anomaly_enabled,
-    is_grad_enabled,
     linspace,
-    no_grad,
     ones,
     ones_like,
     rand,
     randint,
     randn,
     randperm,
-    set_default_dtype,
-    set_grad_enabled,
-    stack,
     tensor,
-    where,
     zeros,
     zeros_like,
 )
-from .toplevel import *  # noqa: F403 - torch-style free functions: tg.exp(x), tg.matmul(a, b), ...
+from .function import Function
+from .registry import TOPLEVEL as _TOPLEVEL
+from .rng import Generator, manual_seed
+from .state import (
+    detect_anomaly,
+    enable_grad,
+    get_default_dtype,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_default_dtype,
+    set_grad_enabled,
+)
+from .tensor import Tensor
+from .toplevel import *  # noqa: F403 - torch-style free functions that are not ops: tg.is_tensor, tg.argmax, ...
 from .toplevel import __all__ as _toplevel_all
 from .utils.gradcheck import gradcheck
 from .utils.serialization import load, save
 
 __version__ = "0.1.0"
+
+# Every registered op as a free function: tg.exp(x), tg.max(x, 1), tg.cat([...]); ops registered later are
+# found by __getattr__ below.
+globals().update({_name: _fn for _name, _fn in _TOPLEVEL.items() if _name not in globals()})
+
+
+def __getattr__(name: str):
+    return registry.lookup(_TOPLEVEL, __name__, name)

@@ -3,7 +3,8 @@
 A subclass writes ``forward(ctx, *arrays)`` (numpy in, numpy out; it saves what backward needs
 with ``ctx.save_for_backward``) and ``backward(ctx, grad)`` (the output's gradient in, one
 gradient per input out, ``None`` where an input needs none). ``MyOp.apply(*tensors)`` runs the
-forward and, when any input requires grad, records the op as the output's ``grad_fn``.
+forward and, when any input requires grad, records the op as the output's ``grad_fn``: the
+recorded op *is* the graph node, holding its inputs as ``parents``.
 
 >>> import numpy as np, tinygrad_mlp as tg
 >>> class Cube(tg.Function):
@@ -16,6 +17,9 @@ forward and, when any input requires grad, records the op as the output's ``grad
 >>> x = tg.tensor(2.0, requires_grad=True)
 >>> Cube.apply(x).backward(); x.grad.item()
 12.0
+
+This module knows nothing of `Tensor`'s module: tensor.py sets ``Function.tensor_type`` when it
+defines `Tensor`, and `apply` wraps its results in that type.
 """
 
 from __future__ import annotations
@@ -25,28 +29,34 @@ import traceback
 
 import numpy as np
 
+from .state import anomaly_threads, clock, mode
+
 
 class Function:
     """Base class of every op. See the module docstring for how to write one."""
 
+    tensor_type: type  # the Tensor class (set by tensor.py)
+
+    # Speed flags, off unless an op opts in. The walk lets an op with ``may_overwrite_grad`` write into
+    # its incoming gradient (``ctx.owns_grad`` True) only when nothing else can see that array; it knows
+    # that of the arrays it summed itself, and of fresh arrays from ops that declare ``fresh_grads``:
+    # their backward returns new arrays (or its own incoming gradient), never one kept elsewhere.
+    fresh_grads = False
+    may_overwrite_grad = False
+    owns_grad = False
+
     # Set on each recorded node: its inputs (``parents``, and ``inputs``, their arrays as forward saw
-    # them), which of them want a gradient, what forward saved, the version clock at forward time
-    # (to catch in-place edits) and, in anomaly mode, where the op was created.
+    # them), which of them want a gradient, what forward saved, the version clock at forward time (to
+    # catch in-place edits) and, in anomaly mode, where the op was created.
     parents: tuple | None
     needs_input_grad: tuple
-    saved_tensors: tuple = ()
-    grad_out = None  # the output's gradient, summed while backward runs
-    _walk = None  # marks the backward call that last counted this node
-    _deps = 0  # consumers whose gradient has not arrived yet
-    _stamp: int = 0
+    saved_tensors: tuple | None = ()
     inputs: tuple = ()
+    grad_out = None  # the output's gradient, summed while backward runs
+    _stamp: int = 0
+    _edges: tuple = ()  # the graph's shape, kept after backward frees the node
+    retained_by = None  # the output tensor, when it asked to retain_grad()
     _created_at: list | None = None
-    # True when the walk handed this node a gradient nothing else can see, so backward may change it
-    # in place (set by the walk; a Function's backward may read it).
-    owns_grad = False
-    # Whether backward returns new arrays (or views, or its own ``grad``), never an array kept elsewhere:
-    # only then may the walk let the next op reuse them in place. Built-in ops (class Op) promise it.
-    fresh_grads = False
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -58,15 +68,16 @@ class Function:
         raise NotImplementedError(f"{type(ctx).__name__} does not implement backward")
 
     @classmethod
-    def apply(cls, *inputs, **kwargs) -> Tensor:
+    def apply(cls, *inputs, **kwargs):
         """Run the op on tensors (or plain numbers / arrays, treated as constants)."""
+        tensor_type = Function.tensor_type
         ctx = _new(cls)
         arrays = []
         needs = []
         record = False
-        grad_on = _mode.grad_enabled
+        grad_on = mode.grad_enabled
         for x in inputs:  # one plain loop: this is the hottest code in the package
-            if isinstance(x, Tensor):
+            if isinstance(x, tensor_type):
                 arrays.append(x._data)
                 if grad_on and x._requires_grad:
                     needs.append(True)
@@ -84,29 +95,40 @@ class Function:
             raise _input_error(cls, arrays, e) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if _anomaly_threads[0] and _mode.anomaly:
+        if anomaly_threads[0] and mode.anomaly:
             ctx._created_at = traceback.extract_stack()[:-2]
-            _check_finite(ctx, out, "forward output")
+            check_finite(ctx, out, "forward output")
         if not record:
-            return Tensor._wrap(out)
+            return tensor_type._wrap(out)
         ctx.parents = inputs
         ctx.inputs = arrays
-        ctx._stamp = _clock[0]
-        return Tensor._wrap(out, ctx)
+        ctx._stamp = clock[0]
+        return tensor_type._wrap(out, ctx)
 
-    # --- used by the engine -------------------------------------------------------------
+    # --- used by the walk and by tools that show the graph ----------------------------------
+    @classmethod
+    def label(cls) -> str:
+        """What graphs and traces call this op."""
+        return cls.__name__
+
     @classmethod
     def name(cls) -> str:
-        return cls.__name__ + "Backward"
+        return cls.label() + "Backward"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """Per input: the node that made it, the leaf tensor itself, or None for a constant (as torch's
+        ``grad_fn.next_functions``). Still there after backward has freed the node's arrays."""
+        return self._edges if self.parents is None else _edges_of(self.parents)
 
     def check_versions(self) -> None:
         """Raise if an input that backward needs was modified in place after forward."""
         saved = self.saved_tensors or ()
         for i, x in enumerate(self.parents):
-            if isinstance(x, Tensor) and x._version > self._stamp:
+            if isinstance(x, Function.tensor_type) and x._version > self._stamp:
                 forward_array = self.inputs[i]
                 if x._data is not forward_array or any(s is forward_array for s in saved):
                     raise RuntimeError(
@@ -117,17 +139,18 @@ class Function:
                     )
 
     def free(self) -> None:
-        """Drop saved arrays and parent links: the graph is dead after backward."""
+        """Drop saved arrays and inputs after backward; the graph's shape stays for drawing."""
+        tensor_type = Function.tensor_type
+        self._edges = tuple([(p._ctx or p) if isinstance(p, tensor_type) else None for p in self.parents])
         self.saved_tensors = None
         self.parents = None
         self.inputs = ()
-        self.grad_out = None
+        self.grad_out = self.retained_by = None
 
 
-class Op(Function):
-    """Base of the built-in ops: their backwards return fresh arrays, views, or their own ``grad``."""
-
-    fresh_grads = True
+def _edges_of(parents: tuple) -> tuple:
+    tensor_type = Function.tensor_type
+    return tuple((p._ctx or p) if isinstance(p, tensor_type) else None for p in parents)
 
 
 def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:
@@ -138,7 +161,8 @@ def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:
     return ValueError(f"{cls.__name__}: inputs {described}: {message}")
 
 
-def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
+def check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
+    """detect_anomaly's check: raise, naming the op and where it was created, if ``array`` has NaN/inf."""
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         where = ""
         if ctx._created_at:
@@ -152,9 +176,6 @@ def _check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
             f"dtype {array.dtype}){where}"
         )
 
-
-# Imported last so that function.py and tensor.py can be imported in either order.
-from .tensor import Tensor, _anomaly_threads, _clock, _mode  # noqa: E402
 
 _new = object.__new__
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are ours, not yours

@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 
 from . import ops, rng
-from .tensor import Tensor, _as_tensor, where
+from .args import array_of, as_tensor
+from .ops.elementwise import where
+from .registry import FUNCTIONAL, lookup
+from .tensor import Tensor
 
 # --- activations -------------------------------------------------------------------------------
 
@@ -34,20 +37,8 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return input.selu()
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    return input.sigmoid()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
-    return input.tanh()
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
-    return input.softplus(beta, threshold)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
-    return input.gelu(approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -57,19 +48,11 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 swish = silu
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    return input.softmax(dim)
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    return input.log_softmax(dim)
 
 
-def heaviside(input: Tensor, value: float = 0.0) -> Tensor:  # noqa: A002
-    """Step function; its gradient is zero everywhere (forward only)."""
-    return input.heaviside(value)
-
-
+heaviside = FUNCTIONAL["heaviside"]
 step = heaviside
 
 
@@ -82,7 +65,7 @@ def identity(input: Tensor) -> Tensor:  # noqa: A002
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias`` as one fused op; weight is (out_features, in_features)."""
-    x = _as_tensor(input)
+    x = as_tensor(input)
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise RuntimeError(
             f"linear: input of shape {tuple(x.shape)} does not fit weight of shape {tuple(weight.shape)}: "
@@ -113,7 +96,7 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Class indices (int) to a one-hot int64 tensor with ``num_classes`` columns."""
-    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    idx = np.asarray(array_of(tensor))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {idx.dtype}")
     if num_classes < 0:
@@ -161,21 +144,21 @@ def _same_shape(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error. (The textbook ½Σ(y−t)² is ``0.5 * mse_loss(y, t, reduction='sum')``.)"""
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
     """Quadratic for |error| < delta, linear beyond (torch's HuberLoss)."""
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "huber_loss")
     err = (input - target).abs()
     quadratic = 0.5 * err * err
@@ -185,7 +168,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
     """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 is the L1 loss."""
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "smooth_l1_loss")
     err = (input - target).abs()
     if beta == 0:
@@ -195,7 +178,7 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
 
 def _class_targets(input: Tensor, target: Any, op: str, ignore_index: int | None = None) -> np.ndarray:
     """Check class-index targets against logits/log-probs (N, C, ...) or (C,) once, cheaply."""
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    t = np.asarray(array_of(target))
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: class-index targets must be integers, got dtype {t.dtype} (use target.long(), or pass "
@@ -225,7 +208,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
     picked = ops.TakeAlongDim.apply(input, indices=np.expand_dims(safe, class_dim), dim=class_dim).squeeze(class_dim)
-    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else _as_tensor(weight)._data
+    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else as_tensor(weight).numpy()
     w_picked = np.where(ignored, 0, w[safe]).astype(input.dtype)
     loss = -picked * Tensor(w_picked)
     if reduction == "mean":
@@ -244,8 +227,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     >>> round(tg.nn.functional.cross_entropy(logits, tg.tensor([0])).item(), 4)
     0.2413
     """
-    t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
-    x = input._data
+    t_arr = np.asarray(array_of(target))
+    x = input.numpy()
     if weight is None and label_smoothing == 0 and x.ndim == 2 and t_arr.dtype.kind in "iu":
         # the common case as one fused op: log-softmax, pick and reduce in one pass
         if t_arr.shape != x.shape[:1]:
@@ -257,13 +240,13 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_dim = 1 if input.ndim >= 2 else 0
     n_classes = input.shape[class_dim]
-    w = None if weight is None else _as_tensor(weight)
+    w = None if weight is None else as_tensor(weight)
     if w is not None and w.shape != (n_classes,):
         raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), got {tuple(w.shape)}")
     w_b = None if w is None else w.reshape((n_classes,) + (1,) * (input.ndim - class_dim - 1))
     logp = input.log_softmax(class_dim)
     if t_arr.dtype.kind == "f":  # probabilities / one-hot
-        probs = _as_tensor(target)
+        probs = as_tensor(target)
         if probs.shape != input.shape:
             raise ValueError(
                 f"cross_entropy: probability targets must have the input's shape {tuple(input.shape)}, "
@@ -285,7 +268,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     smooth = where(ignored, 0.0, smooth)
     if reduction == "mean":
         kept = t[t != ignore_index]
-        denom = w._data[kept].sum() if w is not None else kept.size
+        denom = w.numpy()[kept].sum() if w is not None else kept.size
         smooth = smooth.sum() / Tensor(np.asarray(denom, dtype=input.dtype))
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
@@ -294,15 +277,15 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
 
 def _safe_log(x: Tensor) -> Tensor:
     """log(x) clamped at -100 like torch's BCE, with no nan gradient where x == 0."""
-    positive = x._data > 0
+    positive = x.numpy() > 0
     return where(Tensor(positive), where(Tensor(positive), x, 1.0).log(), -100.0).clamp(min=-100.0)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:  # noqa: A002
     """BCE of probabilities in [0, 1]; the logs are clamped at -100 as torch does."""
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "binary_cross_entropy")
-    x = input._data
+    x = input.numpy()
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(
             f"binary_cross_entropy: input values must be probabilities in [0, 1], got min {np.nanmin(x):.4g} "
@@ -311,12 +294,12 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     _check_binary_targets(target, "binary_cross_entropy")
     loss = -(target * _safe_log(input) + (1 - target) * _safe_log(1 - input))
     if weight is not None:
-        loss = loss * _as_tensor(weight)
+        loss = loss * as_tensor(weight)
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
 def _check_binary_targets(target: Tensor, op: str) -> None:
-    t = target._data
+    t = target.numpy()
     if t.size and (t.min() < 0 or t.max() > 1):
         raise ValueError(f"{op}: targets must be in [0, 1], got min {t.min():.4g} max {t.max():.4g}")
 
@@ -324,15 +307,24 @@ def _check_binary_targets(target: Tensor, op: str) -> None:
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """BCE from logits in the stable form (1-t)·x + (1+(pw-1)·t)·softplus(-x)."""
-    target = _as_tensor(target)
+    target = as_tensor(target)
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     _check_binary_targets(target, "binary_cross_entropy_with_logits")
     softplus_neg = (-input).softplus(threshold=np.inf)
     if pos_weight is None:
         loss = (1 - target) * input + softplus_neg
     else:
-        log_weight = (_as_tensor(pos_weight) - 1) * target + 1
+        log_weight = (as_tensor(pos_weight) - 1) * target + 1
         loss = (1 - target) * input + log_weight * softplus_neg
     if weight is not None:
-        loss = loss * _as_tensor(weight)
+        loss = loss * as_tensor(weight)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+# Activations and other ops registered with functional=True (softmax, sigmoid, gelu, ...), including
+# ops registered later: F.<name> finds them in the registry.
+globals().update({name: fn for name, fn in FUNCTIONAL.items() if name not in globals()})
+
+
+def __getattr__(name: str) -> Any:
+    return lookup(FUNCTIONAL, __name__, name)

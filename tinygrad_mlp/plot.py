@@ -18,7 +18,8 @@ import numpy as np
 
 from . import metrics as metrics_mod
 from .nn import ACTIVATIONS, Linear, Module
-from .tensor import Tensor, no_grad
+from .state import no_grad
+from .tensor import Tensor
 from .train import History, predict
 
 

@@ -32,7 +32,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from . import functional as F
 from . import nn, optim
 from .rng import Generator
-from .tensor import Tensor, no_grad
+from .state import no_grad
+from .tensor import Tensor
 
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
                "leaky_relu": "leaky_relu", "gelu": "gelu", "silu": "silu"}

@@ -32,7 +32,8 @@ from .data import DataLoader, TensorDataset
 from .nn import BCEWithLogitsLoss, Module
 from .optim import Optimizer
 from .optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau
-from .tensor import Tensor, detect_anomaly, no_grad
+from .state import detect_anomaly, no_grad
+from .tensor import Tensor
 from .utils.serialization import load, save
 
 # --- History ------------------------------------------------------------------------------------------

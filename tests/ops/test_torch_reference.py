@@ -35,6 +35,11 @@ def assert_close(ours, theirs, what):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_matches_torch(case):
+    check_against_torch(case)
+
+
+def check_against_torch(case):
+    """The case's forward and every input's gradient against torch, in float64."""
     tg.set_default_dtype(np.float64)
     arrays = make_inputs(case, seed=1)
     ours_in = [tg.tensor(a, requires_grad=True) for a in arrays]

@@ -1,8 +1,9 @@
 """torch.nn's building blocks: Module, Parameter, layers, losses, init and utilities."""
 
-from . import functional, init, utils
+from . import functional, init, utils  # noqa: I001
 from .layers import (
     ACTIVATIONS,
+    Activation,
     ELU,
     GELU,
     SELU,

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import rng
-from ..tensor import Tensor, _tick
+from ..state import modify_in_place
+from ..tensor import Tensor
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -46,8 +47,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write values into the tensor in place (never recorded), marking it as changed."""
-    np.copyto(tensor._data, values, casting="unsafe")
-    tensor._version = _tick()
+    (data,) = modify_in_place(tensor)
+    np.copyto(data, values, casting="unsafe")
     return tensor
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from .. import functional as F
+from .. import registry
+from ..args import array_of
 from ..ops import Linear as LinearOp
 from ..ops import LinearReLU as LinearReLUOp
-from ..tensor import Tensor, _tick, get_default_dtype, no_grad
-from . import init
+from ..state import get_default_dtype, modify_in_place
+from ..tensor import Tensor
+from .init import kaiming_uniform_, uniform_
 from .module import Module, Parameter
 
 # --- containers ---------------------------------------------------------------------------------------
@@ -163,10 +167,10 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound)
+            uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
@@ -178,14 +182,14 @@ class Linear(Module):
         return LinearReLUOp.apply(x, self.weight, self.bias)
 
     def _check_input(self, x: Any) -> None:
-        data = x._data if isinstance(x, Tensor) else np.asarray(x)
+        data = np.asarray(array_of(x))
         shape = data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}→{self.out_features}) got input of shape {tuple(shape)}: "
                 f"last dimension {shape[-1] if shape else None} != in_features {self.in_features}"
             )
-        if data.dtype is not self.weight._data.dtype and data.dtype != self.weight._data.dtype:
+        if data.dtype != self.weight.dtype:
             raise RuntimeError(
                 f"Linear({self.in_features}→{self.out_features}): input dtype {data.dtype} != weight dtype "
                 f"{self.weight.dtype}; convert the input (e.g. x.float()) or the model (model.double())"
@@ -259,7 +263,7 @@ class BatchNorm1d(Module):
             mean = x.mean(dim=dims, keepdim=True)
             var = x.var(dim=dims, keepdim=True, correction=0)
             if self.training and self.track_running_stats:
-                self._update_running(mean._data.reshape(-1), var._data.reshape(-1), n)
+                self._update_running(mean.numpy().reshape(-1), var.numpy().reshape(-1), n)
         else:
             mean = self.running_mean.reshape(shape)
             var = self.running_var.reshape(shape)
@@ -269,17 +273,15 @@ class BatchNorm1d(Module):
         return out
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        with no_grad():
-            self.num_batches_tracked._data += 1
-            momentum = self.momentum
-            if momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.item())
-            rm, rv = self.running_mean._data, self.running_var._data
-            rm *= 1 - momentum
-            rm += momentum * mean
-            rv *= 1 - momentum
-            rv += momentum * var * n / (n - 1)
-            self.running_mean._version = self.running_var._version = _tick()
+        count, rm, rv = modify_in_place(self.num_batches_tracked, self.running_mean, self.running_var)
+        count += 1
+        momentum = self.momentum
+        if momentum is None:  # cumulative moving average
+            momentum = 1.0 / float(count)
+        rm *= 1 - momentum
+        rm += momentum * mean
+        rv *= 1 - momentum
+        rv += momentum * var * n / (n - 1)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -431,7 +433,44 @@ class Step(Module):
         return x.heaviside(0.0)
 
 
-ACTIVATIONS = {
+class Activation(Module):
+    """The module of any registered activation op: ``Activation("softplus", beta=2.0)(x)`` is
+    ``x.softplus(beta=2.0)``. A new op registered with ``activation=True`` gets one through `ACTIVATIONS`."""
+
+    def __init__(self, op: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.op, self.args, self.kwargs = op, args, kwargs
+
+    def forward(self, x: Tensor) -> Tensor:
+        return getattr(x, self.op)(*self.args, **self.kwargs)
+
+    def extra_repr(self) -> str:
+        given = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return ", ".join([repr(self.op)] + given)
+
+
+_ACTIVATION_MODULES = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "selu": SELU, "sigmoid": Sigmoid, "tanh": Tanh,
     "softplus": Softplus, "gelu": GELU, "silu": SiLU, "swish": SiLU, "identity": Identity, "step": Step,
 }
+
+
+class _Activations(Mapping):
+    """Activation name -> Module class (for nn.MLP, the CLI, the playground): the modules above, and for any
+    other op registered with ``activation=True`` a module bound to it, so a new activation needs no class here."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name in _ACTIVATION_MODULES:
+            return _ACTIVATION_MODULES[name]
+        if name in registry.ACTIVATIONS:
+            return functools.partial(Activation, name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(_ACTIVATION_MODULES) + [n for n in registry.ACTIVATIONS if n not in _ACTIVATION_MODULES])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+ACTIVATIONS = _Activations()

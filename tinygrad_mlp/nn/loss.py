@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
-from ..tensor import Tensor, _as_tensor
+from ..args import as_tensor as _as_tensor
+from ..tensor import Tensor
 from .module import Module
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import init as init_mod
+import tinygrad_mlp.nn.init as init_mod
+
 from .layers import ACTIVATIONS, BatchNorm1d, Dropout, Linear, Sequential
 
 INITS = ("default", "kaiming", "kaiming_uniform", "xavier", "xavier_normal", "normal", "orthogonal")

@@ -8,7 +8,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor, _check_can_require_grad, _tick, no_grad
+from ..state import modify_in_place, no_grad
+from ..tensor import Tensor
+from .utils import zero_grads
 
 
 class Parameter(Tensor):
@@ -21,15 +23,9 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        arr = data._data if isinstance(data, Tensor) else np.asarray(data if data is not None else [],
-                                                                     dtype=None if data is not None else np.float32)
-        _check_can_require_grad(arr.dtype, requires_grad)
-        self._data = arr
-        self._ctx = None
-        self._requires_grad = bool(requires_grad)
-        self._grad = None
-        self._version = 0
-        self._retains_grad = False
+        arr = data.detach().numpy() if isinstance(data, Tensor) else np.asarray(
+            data if data is not None else [], dtype=None if data is not None else np.float32)
+        super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -216,12 +212,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p._grad is not None:
-                if set_to_none:
-                    p._grad = None
-                else:
-                    p._grad._data.fill(0)
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call fn on every submodule (children first) and on self, e.g. for custom init."""
@@ -245,11 +236,10 @@ class Module:
         dtype = np.dtype(dtype)
         with no_grad():
             for t in list(self.parameters()) + [b for b in self.buffers() if b.dtype.kind == "f"]:
-                if t._data.dtype != dtype:
-                    t._data = t._data.astype(dtype)
-                    t._version = _tick()
-                    if t._grad is not None:
-                        t._grad._data = t._grad._data.astype(dtype)
+                if t.dtype != dtype:
+                    t.data = t.numpy().astype(dtype)
+                    if t.grad is not None:
+                        t.grad = Tensor(t.grad.numpy().astype(dtype))
         return self
 
     def double(self) -> Module:
@@ -291,18 +281,16 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
             if arr.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {arr.shape} from checkpoint, "
                               f"the shape in current model is {tuple(target.shape)}.")
             arrays[key] = arr
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        with no_grad():
-            for key, arr in arrays.items():
-                target_tensor = self._find_tensor(key)
-                np.copyto(target_tensor._data, arr, casting="unsafe")
-                target_tensor._version = _tick()
+        targets = [self._find_tensor(key) for key in arrays]
+        for data, arr in zip(modify_in_place(*targets), arrays.values()):
+            np.copyto(data, arr, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     def _find_tensor(self, key: str) -> Tensor:

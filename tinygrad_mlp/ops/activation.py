@@ -6,7 +6,9 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..args import dims
+from ..function import Function
+from ..registry import register
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -15,7 +17,10 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-class ReLU(Op):
+class ReLU(Function):
+    fresh_grads = True
+    may_overwrite_grad = True  # backward masks its incoming gradient in place when the walk owns it
+
     def forward(ctx, a):
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
@@ -26,7 +31,7 @@ class ReLU(Op):
         return np.multiply(grad, mask, out=grad) if ctx.owns_grad else grad * mask
 
 
-class LeakyReLU(Op):
+class LeakyReLU(Function):
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
         ctx.slope = negative_slope
@@ -37,7 +42,7 @@ class LeakyReLU(Op):
         return np.where(a > 0, grad, grad * ctx.slope)
 
 
-class ELU(Op):
+class ELU(Function):
     def forward(ctx, a, alpha=1.0, scale=1.0):
         neg = np.expm1(np.minimum(a, 0))  # the clamp keeps expm1 from overflowing on the unused side
         ctx.save_for_backward(a, neg)
@@ -58,7 +63,7 @@ class SELU(ELU):
         return ELU.forward(ctx, a, alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
-class Sigmoid(Op):
+class Sigmoid(Function):
     def forward(ctx, a):
         out = stable_sigmoid(a)
         ctx.save_for_backward(out)
@@ -69,7 +74,7 @@ class Sigmoid(Op):
         return grad * out * (1 - out)
 
 
-class Tanh(Op):
+class Tanh(Function):
     def forward(ctx, a):
         out = np.tanh(a)
         ctx.save_for_backward(out)
@@ -80,7 +85,7 @@ class Tanh(Op):
         return grad * (1 - out * out)
 
 
-class Softplus(Op):
+class Softplus(Function):
     """log(1 + e^(beta x)) / beta, linear above ``threshold`` (as torch)."""
 
     def forward(ctx, a, beta=1.0, threshold=20.0):
@@ -106,7 +111,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     return _erf(x).astype(x.dtype) if x.ndim else np.asarray(math.erf(x), dtype=x.dtype)
 
 
-class GELU(Op):
+class GELU(Function):
     """x * Phi(x): exact (erf) by default, or the tanh approximation."""
 
     def forward(ctx, a, approximate="none"):
@@ -132,7 +137,7 @@ class GELU(Op):
         return grad * (saved + a * pdf)
 
 
-class SiLU(Op):
+class SiLU(Function):
     """x * sigmoid(x) (also called swish)."""
 
     def forward(ctx, a):
@@ -145,7 +150,7 @@ class SiLU(Op):
         return grad * s * (1 + a * (1 - s))
 
 
-class Softmax(Op):
+class Softmax(Function):
     def forward(ctx, a, dim):
         e = np.exp(a - a.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
@@ -158,7 +163,7 @@ class Softmax(Op):
         return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmax(Op):
+class LogSoftmax(Function):
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
@@ -171,7 +176,7 @@ class LogSoftmax(Op):
         return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
-class Heaviside(Op):
+class Heaviside(Function):
     """Step function (1 for x > 0, 0 for x < 0, ``value`` at 0). Forward only: its gradient is
     zero everywhere, so nothing below it learns (that is why MLPs use smooth activations)."""
 
@@ -180,3 +185,20 @@ class Heaviside(Op):
 
     def backward(ctx, grad):
         return np.zeros_like(grad)
+
+
+# --- where each op becomes x.name(...), tg.name(...), F.name(...) --------------------------------------
+def _along(op: type, name: str):
+    def method(self, dim: int = -1):
+        return op.apply(self, dim=dims(dim, self.ndim, name)[0])
+
+    method.__name__ = name
+    return method
+
+
+for _name, _op in (("relu", ReLU), ("sigmoid", Sigmoid), ("tanh", Tanh), ("leaky_relu", LeakyReLU), ("elu", ELU),
+                   ("selu", SELU), ("softplus", Softplus), ("gelu", GELU), ("silu", SiLU)):
+    register(_name, _op, functional=True, activation=True)
+register("heaviside", Heaviside, functional=True)
+register("softmax", method=_along(Softmax, "softmax"), functional=True)
+register("log_softmax", method=_along(LogSoftmax, "log_softmax"), functional=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..args import array_of
+from ..function import Function
+from ..registry import register
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -19,7 +21,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes).reshape(shape)
 
 
-class Add(Op):
+class Add(Function):
+    fresh_grads = True  # new arrays, or the incoming grad itself
+
     def forward(ctx, a, b):
         return a + b
 
@@ -29,7 +33,9 @@ class Add(Op):
                 unbroadcast(grad, b.shape) if need_b else None)
 
 
-class Sub(Op):
+class Sub(Function):
+    fresh_grads = True  # new arrays, or the incoming grad itself
+
     def forward(ctx, a, b):
         return a - b
 
@@ -39,7 +45,9 @@ class Sub(Op):
                 unbroadcast(-grad, b.shape) if need_b else None)
 
 
-class Mul(Op):
+class Mul(Function):
+    fresh_grads = True  # new arrays, or the incoming grad itself
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
@@ -51,7 +59,9 @@ class Mul(Op):
                 unbroadcast(grad * a, np.shape(b)) if need_b else None)
 
 
-class Div(Op):
+class Div(Function):
+    fresh_grads = True  # new arrays, or the incoming grad itself
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -64,7 +74,7 @@ class Div(Op):
                 unbroadcast(-grad_a * a / b, np.shape(b)) if need_b else None)
 
 
-class Neg(Op):
+class Neg(Function):
     def forward(ctx, a):
         return -a
 
@@ -72,7 +82,7 @@ class Neg(Op):
         return -grad
 
 
-class Pow(Op):
+class Pow(Function):
     """a ** b for tensor ** number, number ** tensor and tensor ** tensor."""
 
     def forward(ctx, a, b):
@@ -98,7 +108,7 @@ class Pow(Op):
         return grad_a, grad_b
 
 
-class Exp(Op):
+class Exp(Function):
     def forward(ctx, a):
         out = np.exp(a)
         ctx.save_for_backward(out)
@@ -108,7 +118,7 @@ class Exp(Op):
         return grad * ctx.saved_tensors[0]
 
 
-class Log(Op):
+class Log(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,7 +128,7 @@ class Log(Op):
         return grad / ctx.saved_tensors[0]
 
 
-class Sqrt(Op):
+class Sqrt(Function):
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
             out = np.sqrt(a)
@@ -130,7 +140,7 @@ class Sqrt(Op):
             return grad / (2 * ctx.saved_tensors[0])
 
 
-class Abs(Op):
+class Abs(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return np.abs(a)
@@ -139,7 +149,7 @@ class Abs(Op):
         return grad * np.sign(ctx.saved_tensors[0])  # 0 at 0, as torch
 
 
-class Sign(Op):
+class Sign(Function):
     """Forward only: the gradient is zero everywhere (as torch's)."""
 
     def forward(ctx, a):
@@ -149,7 +159,7 @@ class Sign(Op):
         return np.zeros_like(grad)
 
 
-class Maximum(Op):
+class Maximum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
@@ -159,7 +169,7 @@ class Maximum(Op):
         return _pick_backward(ctx, grad, a > b, a == b)
 
 
-class Minimum(Op):
+class Minimum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
@@ -178,7 +188,7 @@ def _pick_backward(ctx, grad, a_wins, tie):
             unbroadcast(grad * (1 - share_a), np.shape(b)) if need_b else None)
 
 
-class Clamp(Op):
+class Clamp(Function):
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
@@ -194,7 +204,7 @@ class Clamp(Op):
         return grad * inside
 
 
-class Where(Op):
+class Where(Function):
     def forward(ctx, a, b, cond):
         ctx.cond = cond
         ctx.shapes = (np.shape(a), np.shape(b))
@@ -207,7 +217,7 @@ class Where(Op):
                 unbroadcast(np.where(ctx.cond, zero, grad), ctx.shapes[1]) if need_b else None)
 
 
-class Cast(Op):
+class Cast(Function):
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype
         return a.astype(dtype)
@@ -216,9 +226,65 @@ class Cast(Op):
         return grad.astype(ctx.dtype)
 
 
-class Clone(Op):
+class Clone(Function):
     def forward(ctx, a):
         return a.copy()
 
     def backward(ctx, grad):
         return grad
+
+
+# --- where each op becomes x.name(...), tg.name(...) -------------------------------------------------
+register("add", Add)
+register("sub", Sub)
+register("mul", Mul)
+register("div", Div)
+register("pow", Pow)
+register("neg", Neg)
+register("abs", Abs)
+register("exp", Exp)
+register("log", Log)
+register("sqrt", Sqrt)
+register("sign", Sign)
+register("maximum", Maximum)
+register("minimum", Minimum)
+register("multiply", Mul)
+register("divide", Div)
+register("subtract", Sub)
+register("true_divide", Div)
+for _name, _op in (("__add__", Add), ("__sub__", Sub), ("__mul__", Mul), ("__truediv__", Div), ("__pow__", Pow),
+                   ("__neg__", Neg), ("__abs__", Abs)):
+    register(_name, _op, toplevel=False)
+for _name, _op in (("__radd__", Add), ("__rsub__", Sub), ("__rmul__", Mul), ("__rtruediv__", Div), ("__rpow__", Pow)):
+    register(_name, method=lambda self, other, _op=_op: _op.apply(other, self), toplevel=False)
+register("__pos__", method=lambda self: self, toplevel=False)
+
+
+def square(self):
+    """x * x."""
+    return Mul.apply(self, self)
+
+
+def reciprocal(self):
+    """1 / x."""
+    return Div.apply(1.0, self)
+
+
+def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+    """Elements limited to [min, max] (either may be None); the gradient passes where inside."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(self, lo=min, hi=max)
+
+
+def where(condition, input, other):  # noqa: A002
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    cond = np.asarray(array_of(condition)).astype(bool, copy=False)
+    return Where.apply(input, other, cond=cond)
+
+
+register("square", method=square)
+register("reciprocal", method=reciprocal)
+register("clamp", method=clamp)
+register("clip", method=clamp)
+register("where", method=lambda self, condition, other: where(condition, self, other), function=where)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..function import Function
 
 
-class CrossEntropy(Op):
+class CrossEntropy(Function):
     """Mean (or sum, or per-sample) cross-entropy of logits (N, C) against class indices (N,).
 
     Forward: log-softmax by log-sum-exp, then -logp[n, t_n]. Backward: (softmax − onehot)·g, the
     classic one-line gradient. Rows whose target is ``ignore_index`` count for nothing.
     """
+
+    fresh_grads = True
 
     def forward(ctx, logits, target, reduction="mean", ignore_index=-100):
         n, n_classes = logits.shape

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..args import array_of, as_tensor
+from ..function import Function
+from ..registry import register
 from .elementwise import unbroadcast
 
 
@@ -13,8 +15,10 @@ def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else np.matmul(a, b)
 
 
-class MatMul(Op):
+class MatMul(Function):
     """``a @ b`` for 1-D, 2-D and batched ``(..., n, k) @ (..., k, m)`` with broadcast batch dims."""
+
+    fresh_grads = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -39,9 +43,11 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
-class Linear(Op):
+class Linear(Function):
     """``x @ weight.T + bias`` as one op (weight shaped (out, in) as torch's): one pass fewer
     than a matmul and an add, and no (in, out) transposed copy."""
+
+    fresh_grads = True
 
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
@@ -80,10 +86,22 @@ def _linear_grads(ctx, grad, x, weight):
     return grad_x, grad_w, grad_b
 
 
-class LinearReLU(Op):
+class LinearReLU(Function):
     """relu(x Wᵀ + b) as one op — what ``Sequential`` runs for a Linear followed by a ReLU. The
     activation is applied in place to the fresh product (one array and one op fewer), and backward
-    needs only the output: the gradient passes where it is positive. Same numbers as the two ops."""
+    needs only the output: the gradient passes where it is positive. Same numbers as the two ops.
+    Graphs and traces show it as the two steps it is, "Linear → ReLU"."""
+
+    fresh_grads = True
+    may_overwrite_grad = True
+
+    @classmethod
+    def label(cls) -> str:
+        return "Linear → ReLU"
+
+    @classmethod
+    def name(cls) -> str:
+        return "LinearBackward → ReLUBackward"
 
     def forward(ctx, x, weight, bias=None):
         out = Linear.forward(ctx, x, weight, bias)
@@ -95,3 +113,32 @@ class LinearReLU(Op):
         x, weight, out = ctx.saved_tensors
         mask = out > 0
         return _linear_grads(ctx, np.multiply(grad, mask, out=grad) if ctx.owns_grad else grad * mask, x, weight)
+
+
+# --- where each op becomes x.name(...), tg.name(...) -------------------------------------------------
+def matmul(self, other):
+    """Matrix product with torch's shape rules (1-D, 2-D, batched)."""
+    other = as_tensor(other)
+    a, b = array_of(self), other._data
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    inner = b.shape[-2 if b.ndim > 1 else 0]
+    if a.shape[-1] != inner:
+        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({a.shape[-1]} != {inner})")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} and {b.dtype}")
+    return MatMul.apply(self, other)
+
+
+def dot(self, other):
+    """Inner product of two 1-D tensors."""
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1-D tensors expected, got shapes {self.shape} and {other.shape}")
+    return matmul(self, other)
+
+
+register("matmul", method=matmul)
+register("mm", method=matmul)
+register("dot", method=dot)
+register("__matmul__", method=matmul, toplevel=False)
+register("__rmatmul__", method=lambda self, other: matmul(as_tensor(other), self), toplevel=False)

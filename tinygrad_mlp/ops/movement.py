@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..args import as_tensor, dim_kw, dims, index_arg, resolve_shape, shape_arg
+from ..function import Function
+from ..registry import register
 from .elementwise import unbroadcast
+from .reduce import Max, Min
 
 
-class Reshape(Op):
+class Reshape(Function):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         return a.reshape(shape)
@@ -17,7 +20,7 @@ class Reshape(Op):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Op):
+class Permute(Function):
     def forward(ctx, a, dims):
         ctx.inverse = tuple(np.argsort(dims))
         return a.transpose(dims)
@@ -26,7 +29,7 @@ class Permute(Op):
         return grad.transpose(ctx.inverse)
 
 
-class Expand(Op):
+class Expand(Function):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         return np.broadcast_to(a, shape)
@@ -41,7 +44,7 @@ def _is_basic(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-class GetItem(Op):
+class GetItem(Function):
     """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
 
     def forward(ctx, a, index):
@@ -60,7 +63,7 @@ class GetItem(Op):
         return out
 
 
-class TakeAlongDim(Op):
+class TakeAlongDim(Function):
     """Pick one element per position along ``dim`` (the values of ``max(dim)``)."""
 
     def forward(ctx, a, indices, dim):
@@ -73,7 +76,7 @@ class TakeAlongDim(Op):
         return out
 
 
-class Cat(Op):
+class Cat(Function):
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
         ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -83,7 +86,7 @@ class Cat(Op):
         return tuple(np.split(grad, ctx.bounds, axis=ctx.dim))
 
 
-class Pad(Op):
+class Pad(Function):
     """Constant padding; ``pad`` is numpy's ((before, after), ...) per dimension."""
 
     def forward(ctx, a, pad, value):
@@ -92,3 +95,169 @@ class Pad(Op):
 
     def backward(ctx, grad):
         return grad[ctx.slices]
+
+
+# --- where each op becomes x.name(...), tg.name(...) -------------------------------------------------
+def reshape(self, *shape):
+    """The same elements in a new shape (one -1 is inferred)."""
+    shape = shape_arg(shape)
+    try:
+        new_shape = resolve_shape(self.shape, shape)
+    except ValueError:
+        raise RuntimeError(f"reshape: shape {shape} is invalid for input of shape {self.shape}") from None
+    return self if new_shape == self.shape else Reshape.apply(self, shape=new_shape)
+
+
+def flatten(self, start_dim=0, end_dim=-1):
+    if self.ndim == 0:
+        return reshape(self, 1)
+    s, e = dims((start_dim, end_dim), self.ndim, "flatten")
+    return reshape(self, self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+
+def permute(self, *order):
+    order = dims(shape_arg(order), self.ndim, "permute")
+    if sorted(order) != list(range(self.ndim)):
+        raise RuntimeError(f"permute: {order} is not a permutation of the {self.ndim} dimensions")
+    return self if order == tuple(range(self.ndim)) else Permute.apply(self, dims=order)
+
+
+def transpose(self, dim0, dim1):
+    d0, d1 = dims((dim0, dim1), self.ndim, "transpose")
+    order = list(range(self.ndim))
+    order[d0], order[d1] = order[d1], order[d0]
+    return permute(self, *order)
+
+
+def t(self):
+    if self.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {self.ndim}")
+    return permute(self, *reversed(range(self.ndim)))
+
+
+def squeeze(self, dim=None):
+    if dim is None:
+        return reshape(self, tuple(n for n in self.shape if n != 1))
+    ds = dims(dim, self.ndim, "squeeze")
+    return reshape(self, tuple(n for i, n in enumerate(self.shape) if not (i in ds and n == 1)))
+
+
+def unsqueeze(self, dim):
+    d = dims(dim, self.ndim + 1, "unsqueeze")[0]
+    return reshape(self, self.shape[:d] + (1,) + self.shape[d:])
+
+
+def expand(self, *sizes):
+    sizes = shape_arg(sizes)
+    extra = len(sizes) - self.ndim
+    if extra < 0:
+        raise RuntimeError(f"expand: cannot expand shape {self.shape} to {sizes} (fewer dimensions)")
+    shape = tuple(self.shape[i - extra] if s == -1 else s for i, s in enumerate(sizes))
+    try:
+        np.broadcast_shapes(self.shape, shape)
+    except ValueError:
+        raise RuntimeError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
+    return self if shape == self.shape else Expand.apply(self, shape=shape)
+
+
+def split(self, split_size_or_sections, dim=0):
+    d = dims(dim, self.ndim, "split")[0]
+    n = self.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: sizes {sizes} do not sum to the length {n} of dim {d}")
+    out, start = [], 0
+    for size in sizes:
+        out.append(self[(slice(None),) * d + (slice(start, start + size),)])
+        start += size
+    return tuple(out)
+
+
+def chunk(self, chunks, dim=0):
+    n = self.shape[dims(dim, self.ndim, "chunk")[0]]
+    return split(self, max(1, -(-n // chunks)), dim)
+
+
+class MinMaxResult(tuple):
+    """``(values, indices)`` from ``max(dim)`` / ``min(dim)``, like torch's named tuple."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _extreme(op: type, argfn, name: str):
+    """``x.max()`` is the largest value (ties share the gradient); ``x.max(dim)`` gives ``(values,
+    indices)`` like torch, the gradient going to the index picked; ``x.max(other)`` is ``maximum``."""
+
+    def method(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if isinstance(dim, type(self)):
+            return getattr(self, "maximum" if name == "max" else "minimum")(dim)
+        dim, keepdim = dim_kw(dim, axis, keepdim, keepdims)
+        if dim is None or axis is not None:
+            return op.apply(self, dims=dims(dim, self.ndim, name), keepdim=keepdim)
+        d = dims(dim, self.ndim, name)[0]
+        idx = np.expand_dims(argfn(self._data, axis=d), d)
+        values = TakeAlongDim.apply(self, indices=idx, dim=d)
+        if not keepdim:
+            values, idx = reshape(values, values.shape[:d] + values.shape[d + 1:]), idx.squeeze(d)
+        return MinMaxResult(values, self._wrap(idx))
+
+    method.__name__ = name
+    method.__doc__ = _extreme.__doc__.replace("max", name)
+    return method
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    d = dims(dim, ts[0].ndim, "cat")[0]
+    first = ts[0].shape[:d] + ts[0].shape[d + 1:]
+    for i, x in enumerate(ts):
+        if x.ndim != ts[0].ndim or x.shape[:d] + x.shape[d + 1:] != first:
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: tensor 0 has shape "
+                               f"{ts[0].shape}, tensor {i} has shape {x.shape}")
+    return Cat.apply(*ts, dim=d)
+
+
+def stack(tensors, dim=0):
+    """Join tensors of equal shape along a new dimension."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for i, x in enumerate(ts):
+        if x.shape != ts[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {ts[0].shape} at entry 0 "
+                               f"and {x.shape} at entry {i}")
+    d = dims(dim, ts[0].ndim + 1, "stack")[0]
+    return cat([unsqueeze(x, d) for x in ts], d)
+
+
+for _method in (reshape, flatten, permute, transpose, squeeze, unsqueeze, split, chunk):
+    register(_method.__name__, method=_method)
+register("view", method=reshape, toplevel=False)
+register("view_as", method=lambda self, other: reshape(self, other.shape), toplevel=False)
+register("reshape_as", method=lambda self, other: reshape(self, other.shape), toplevel=False)
+register("t", method=t)
+register("expand", method=expand, toplevel=False)
+register("expand_as", method=lambda self, other: expand(self, other.shape), toplevel=False)
+register("__getitem__", method=lambda self, index: GetItem.apply(self, index=index_arg(index)), toplevel=False)
+register("max", method=_extreme(Max, np.argmax, "max"))
+register("min", method=_extreme(Min, np.argmin, "min"))
+for _name, _function in (("cat", cat), ("concat", cat), ("concatenate", cat), ("stack", stack)):
+    register(_name, function=_function, tensor_method=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..args import dim_kw, dims
+from ..function import Function
+from ..registry import register
 
 
 def _keep(grad: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool) -> np.ndarray:
@@ -33,7 +35,7 @@ def _count(shape: tuple, dims: tuple | None) -> int:
     return int(np.prod([shape[d] for d in dims]))
 
 
-class Sum(Op):
+class Sum(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.sum(axis=dims, keepdims=keepdim)
@@ -42,7 +44,7 @@ class Sum(Op):
         return _expand(_keep(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
 
 
-class Mean(Op):
+class Mean(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.mean(axis=dims, keepdims=keepdim)
@@ -52,7 +54,7 @@ class Mean(Op):
         return _expand(g, ctx.shape)
 
 
-class Max(Op):
+class Max(Function):
     """Largest value; tied maxima share the gradient equally (as torch.amax)."""
 
     reduce = staticmethod(np.max)
@@ -76,7 +78,7 @@ class Min(Max):
     reduce = staticmethod(np.min)
 
 
-class Var(Op):
+class Var(Function):
     def forward(ctx, a, dims, keepdim, correction):
         centred = a - a.mean(axis=dims, keepdims=True)
         ctx.save_for_backward(centred)
@@ -92,7 +94,7 @@ class Var(Op):
                 centred.dtype) * centred
 
 
-class LogSumExp(Op):
+class LogSumExp(Function):
     def forward(ctx, a, dims, keepdim):
         m = np.max(a, axis=dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: don't make nan from inf - inf
@@ -107,7 +109,7 @@ class LogSumExp(Op):
         return _keep(grad, a.shape, ctx.dims, ctx.keepdim) * np.exp(a - out)
 
 
-class Prod(Op):
+class Prod(Function):
     """Product along one dim; the gradient uses products of the others, so zeros are exact."""
 
     def forward(ctx, a, dim, keepdim):
@@ -124,3 +126,51 @@ class Prod(Op):
         after = np.flip(np.cumprod(np.concatenate([ones, np.take(rev, range(a.shape[d] - 1), axis=d)], axis=d),
                                    axis=d), axis=d)
         return _keep(grad, a.shape, (d,), ctx.keepdim) * before * after
+
+
+# --- where each op becomes x.name(...), tg.name(...): torch's dim/keepdim, numpy's axis/keepdims ---------
+def _reduction(op: type, name: str, empty_error: bool = False):
+    def method(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = dim_kw(dim, axis, keepdim, keepdims)
+        if empty_error and self._data.size == 0:
+            raise RuntimeError(f"{name}: cannot take the {name} of an empty tensor of shape {self.shape}")
+        return op.apply(self, dims=dims(dim, self.ndim, name), keepdim=keepdim)
+
+    method.__name__ = name
+    method.__doc__ = f"``{name}`` over ``dim`` (all dims when None), as torch."
+    return method
+
+
+register("sum", method=_reduction(Sum, "sum"))
+register("mean", method=_reduction(Mean, "mean", empty_error=True))
+register("amax", method=_reduction(Max, "amax"))
+register("amin", method=_reduction(Min, "amin"))
+register("logsumexp", method=_reduction(LogSumExp, "logsumexp"))
+
+
+def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Variance with Bessel's correction by default (``correction=1``, as torch)."""
+    if isinstance(dim, bool):  # torch's legacy var(unbiased)
+        dim, unbiased = None, dim
+    dim, keepdim = dim_kw(dim, axis, keepdim, keepdims)
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return Var.apply(self, dims=dims(dim, self.ndim, "var"), keepdim=keepdim, correction=correction)
+
+
+def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation: the square root of `var`."""
+    return var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+
+
+def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Product over one dim (or all)."""
+    dim, keepdim = dim_kw(dim, axis, keepdim, keepdims)
+    if dim is None:
+        return Prod.apply(self.reshape(-1), dim=0, keepdim=False).reshape((1,) * self.ndim if keepdim else ())
+    return Prod.apply(self, dim=dims(dim, self.ndim, "prod")[0], keepdim=keepdim)
+
+
+register("var", method=var)
+register("std", method=std)
+register("prod", method=prod)

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _clock, enable_grad
+from ..nn.utils import zero_grads
+from ..state import enable_grad, modify_in_place
+from ..tensor import Tensor
 
 
 class Optimizer:
@@ -63,12 +65,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    if set_to_none:
-                        p._grad = None
-                    else:
-                        p._grad._data.fill(0)
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns closure() if given."""
@@ -76,21 +73,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        states = self.state
-        update = self._update
-        _clock[0] += 1  # one tick marks every updated parameter as changed (see check_versions)
-        stamp = _clock[0]
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = p._grad
-                if grad is None:
-                    continue
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {}
-                update(p._data, grad._data, group, state)
-                p._version = stamp
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._update_group(group, params, modify_in_place(*params))
         return loss
+
+    def _update_group(self, group: dict, params: list, arrays: list) -> None:
+        """Update one group's parameters that have a gradient; ``arrays`` are their data, to change in place."""
+        states = self.state
+        for p, data in zip(params, arrays):
+            state = states.get(p)
+            if state is None:
+                state = states[p] = {}
+            self._update(data, p.grad.numpy(), group, state)
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:  # pragma: no cover
         raise NotImplementedError
@@ -105,7 +101,7 @@ class Optimizer:
         if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
             flat = self._work.get((name, like.dtype))
             if flat is None or flat.size < like.size:
-                sizes = [p._data.size for g in self.param_groups for p in g["params"] if p._data.dtype == like.dtype]
+                sizes = [p.numel() for g in self.param_groups for p in g["params"] if p.dtype == like.dtype]
                 flat = self._work[(name, like.dtype)] = np.empty(max(sizes + [like.size]), like.dtype)
             if like.flags.c_contiguous:
                 buf = flat[:like.size].reshape(like.shape)
@@ -158,12 +154,12 @@ class Optimizer:
             entry = {}
             for k, v in values.items():
                 if isinstance(v, (Tensor, np.ndarray)):
-                    arr = np.array(v._data if isinstance(v, Tensor) else v)
+                    arr = np.array(v.numpy() if isinstance(v, Tensor) else v)
                     if arr.shape != p.shape and arr.ndim:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} has shape "
                                          f"{arr.shape}, its parameter has shape {tuple(p.shape)}")
                     if arr.dtype.kind == "f" and arr.ndim:  # in p's dtype and layout, so updates stream over both
-                        entry[k] = np.empty_like(p._data)
+                        entry[k] = np.empty_like(p.numpy())
                         np.copyto(entry[k], arr, casting="unsafe")
                     else:
                         entry[k] = arr.astype(p.dtype) if arr.dtype.kind == "f" else arr

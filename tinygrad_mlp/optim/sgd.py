@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import _clock
 from .optimizer import Optimizer
 
 
@@ -31,23 +30,15 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
 
-    def step(self, closure: Any = None) -> Any:
-        """As Optimizer.step; plain SGD groups (no momentum, decay or maximize) take a short loop."""
-        groups = self.param_groups
-        for group in groups:
-            if group["momentum"] or group["weight_decay"] or group["maximize"] or closure is not None:
-                return super().step(closure)
-        _clock[0] += 1
-        stamp = _clock[0]
-        for group in groups:
-            lr = float(group["lr"])  # (a Python float keeps float32 parameters float32)
-            for p in group["params"]:
-                grad = p._grad
-                if grad is not None:
-                    # p ← p − lr·g through a temporary: as exact as a kept work array, and 2–5% faster
-                    # per step in our measurements on these machines
-                    p._data -= grad._data * lr
-                    p._version = stamp
+    def _update_group(self, group: dict, params: list, arrays: list) -> None:
+        """Plain SGD (no momentum, decay or maximize) takes a short loop; the rest, the general update."""
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            return super()._update_group(group, params, arrays)
+        lr = float(group["lr"])  # (a Python float keeps float32 parameters float32)
+        for p, data in zip(params, arrays):
+            # p ← p − lr·g through a temporary: as exact as a kept work array, and 2–5% faster
+            # per step in our measurements on these machines
+            data -= p.grad.numpy() * lr
         return None
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:

@@ -67,7 +67,7 @@ def draw_graph(root: Tensor, show_data: bool = False, show_grad: bool = True, mo
                 if p._ctx is not None:
                     stack.append((p._ctx, p))
     for ctx, out in order:
-        label = [ctx.name().replace("Backward", ""), f"{tuple(out.shape)} {out.dtype}"]
+        label = [ctx.label(), f"{tuple(out.shape)} {out.dtype}"]
         label += _value_label(out, False, show_grad)
         nodes[id(ctx)] = label
         for p in ctx.parents:

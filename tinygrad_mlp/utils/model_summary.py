@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype, no_grad
+from ..state import get_default_dtype, no_grad
+from ..tensor import Tensor
 
 
 @dataclass

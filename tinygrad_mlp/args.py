@@ -1,0 +1,107 @@
+"""Argument handling shared by the ops' Tensor methods and the factories: Python data to arrays,
+``dim`` / ``axis`` spellings, shapes and indices."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .function import Function
+from .state import get_default_dtype
+
+
+def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
+    """numpy array from Python data / arrays / tensors; Python floats get the default dtype."""
+    tensor_type = Function.tensor_type
+    if isinstance(data, tensor_type):
+        data = data._data
+    if isinstance(data, np.ndarray):
+        return data.astype(dtype, copy=copy) if dtype is not None else (data.copy() if copy else data)
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, tensor_type) for x in data):
+        data = [x._data if isinstance(x, tensor_type) else x for x in data]
+    arr = np.array(data)
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype.kind == "f":
+        return arr.astype(get_default_dtype(), copy=False)
+    if arr.dtype.kind == "i":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind not in "bucf":
+        raise TypeError(f"tensor: cannot make a tensor from data of numpy dtype {arr.dtype}")
+    return arr
+
+
+def as_tensor(x: Any) -> Any:
+    """``x`` itself if it is a Tensor, else a constant tensor of it."""
+    tensor_type = Function.tensor_type
+    return x if isinstance(x, tensor_type) else tensor_type._wrap(to_array(x))
+
+
+def array_of(x: Any) -> Any:
+    """The array inside a tensor; anything else as it is (a number, an array)."""
+    return x._data if isinstance(x, Function.tensor_type) else x
+
+
+def dims(dim: Any, ndim: int, op: str) -> tuple | None:
+    """Normalise ``dim`` (int, tuple, negative, None) to a tuple of axes, or None for all."""
+    if dim is None:
+        return None
+    given = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in given:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"{op}: dimension {d} is out of range for a tensor with {ndim} dimension(s)")
+        out.append(int(d) % max(ndim, 1))
+    return tuple(out)
+
+
+def dim_kw(dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> tuple:
+    """Accept numpy's ``axis``/``keepdims`` spellings beside torch's ``dim``/``keepdim``."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def shape_arg(size: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` alike: the shape as a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if all(type(s) is int for s in size):
+        return size
+    return tuple(int(s) for s in size)
+
+
+def index_arg(index: Any) -> Any:
+    """Turn tensors and lists inside an index into numpy arrays."""
+    tensor_type = Function.tensor_type
+    if isinstance(index, tensor_type):
+        return index._data
+    if isinstance(index, list):
+        return np.asarray([i._data if isinstance(i, tensor_type) else i for i in index])
+    if isinstance(index, tuple):
+        return tuple(index_arg(i) for i in index)
+    return index
+
+
+def resolve_shape(old: tuple, new: tuple) -> tuple:
+    """Resolve one -1 in a reshape target; ValueError if the sizes don't match."""
+    size = math.prod(old)
+    if -1 in new:
+        rest = math.prod(n for n in new if n != -1)
+        if new.count(-1) > 1 or rest <= 0 or size % rest or any(n < -1 for n in new):
+            raise ValueError
+        new = tuple(size // rest if n == -1 else n for n in new)
+    if math.prod(new) != size or any(n < 0 for n in new):
+        raise ValueError
+    return new
+
+
+def check_can_require_grad(dtype: np.dtype, requires_grad: bool) -> None:
+    if requires_grad and dtype.kind not in "fc":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {dtype})")

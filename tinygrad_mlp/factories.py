@@ -1,0 +1,136 @@
+"""Factories: new tensors from data, constants, ranges and random draws (torch's names and arguments).
+
+>>> import tinygrad_mlp as tg
+>>> tg.zeros(2, 3).shape, tg.arange(4).tolist(), tg.tensor([1.5]).dtype
+((2, 3), [0, 1, 2, 3], dtype('float32'))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import rng
+from .args import shape_arg, to_array
+from .state import get_default_dtype
+from .tensor import Tensor
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A new tensor holding a copy of ``data``. Python floats become the default dtype (float32).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.tensor([[1, 2], [3, 4]]).dtype, tg.tensor(1.5).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    arr = to_array(data, dtype, copy=True)
+    if isinstance(data, Tensor):
+        arr = np.array(arr, copy=True)
+    t = Tensor(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def _factory(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return np.dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _factory(np.zeros(shape_arg(size), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _factory(np.ones(shape_arg(size), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _factory(np.empty(shape_arg(size), _float_dtype(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    if dtype is None:
+        dtype = to_array(fill_value).dtype
+    return _factory(np.full(shape_arg((size,)), fill_value, dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(t.shape, dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.empty(t.shape, dtype or t.dtype), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
+         device: Any = None) -> Tensor:
+    """Uniform samples in [0, 1) from the package generator."""
+    dt = _float_dtype(dtype)
+    arr = rng.get_rng(generator).random(shape_arg(size), dtype=np.float64).astype(dt)
+    return _factory(arr, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
+          device: Any = None) -> Tensor:
+    """Standard normal samples from the package generator."""
+    dt = _float_dtype(dtype)
+    arr = rng.get_rng(generator).standard_normal(shape_arg(size)).astype(dt)
+    return _factory(arr, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None,
+            device: Any = None) -> Tensor:
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: size is required, e.g. randint(10, (3,))")
+    arr = rng.get_rng(generator).integers(low, high, size=shape_arg((size,)))
+    return Tensor(arr.astype(dtype or np.int64))
+
+
+def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = None) -> Tensor:
+    return Tensor(rng.get_rng(generator).permutation(n).astype(dtype or np.int64))
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if is_int else get_default_dtype()
+    return _factory(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    return _factory(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: Any = None) -> Tensor:
+    return _factory(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -1,0 +1,173 @@
+"""The engine's global switches, in one small module that `Function` and `Tensor` both import:
+the default float dtype, grad mode (`no_grad`), anomaly mode (`detect_anomaly`) and the version clock
+that catches in-place edits of arrays a backward still needs.
+
+>>> import tinygrad_mlp as tg
+>>> with tg.no_grad():
+...     tg.is_grad_enabled()
+False
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+import numpy as np
+
+# --- the default float dtype --------------------------------------------------------------------
+
+_default_dtype = [np.dtype(np.float32)]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype new tensors get from Python numbers (float32 unless changed).
+
+    >>> import numpy as np, tinygrad_mlp as tg
+    >>> tg.set_default_dtype(np.float64); tg.tensor(1.0).dtype
+    dtype('float64')
+    >>> tg.set_default_dtype(np.float32)
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dt}")
+    _default_dtype[0] = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The float dtype of tensors made from Python floats."""
+    return _default_dtype[0]
+
+
+# --- grad and anomaly mode, per thread ----------------------------------------------------------
+
+
+class _Mode(threading.local):
+    grad_enabled = True
+    anomaly = False
+
+
+mode = _Mode()
+anomaly_threads = [0]  # how many threads are inside detect_anomaly: ops skip the check while it is 0
+
+
+class _GradMode:
+    """Context manager and decorator that sets whether ops are recorded."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._prev = mode.grad_enabled
+        mode.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        mode.grad_enabled = self._prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 - torch's name
+    """Record nothing inside: for evaluation and for updating weights.
+
+    >>> import tinygrad_mlp as tg
+    >>> x = tg.ones(2, requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    """Record ops again, even inside ``no_grad``."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801
+    """``with tg.set_grad_enabled(False): ...`` — grad mode from a flag (also works as a plain call)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = bool(enabled)
+        self._prev = mode.grad_enabled
+        mode.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:
+        pass
+
+
+def is_grad_enabled() -> bool:
+    return mode.grad_enabled
+
+
+class detect_anomaly:  # noqa: N801
+    """Raise at the first op whose forward output or backward gradient holds NaN or inf.
+
+    The error names the op and shows where in your code it was created.
+
+    >>> import tinygrad_mlp as tg
+    >>> with tg.detect_anomaly():
+    ...     tg.tensor(-1.0).log()
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: detect_anomaly: LogBackward produced nan in its forward output ...
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+
+    def __enter__(self) -> None:
+        self._prev = mode.anomaly
+        mode.anomaly = self.enabled
+        anomaly_threads[0] += 1
+        self._np = np.seterr(invalid="ignore", divide="ignore", over="ignore")
+
+    def __exit__(self, *exc: object) -> None:
+        mode.anomaly = self._prev
+        anomaly_threads[0] -= 1
+        np.seterr(**self._np)
+
+
+def is_anomaly_enabled() -> bool:
+    return mode.anomaly
+
+
+# --- the version clock ---------------------------------------------------------------------------
+# Every in-place change stamps the tensor with a new tick; every recorded op remembers the tick of
+# its forward. Backward compares the two, and refuses to use an array changed after it was saved.
+
+clock = [0]
+
+
+def tick() -> int:
+    """A new, larger time on the version clock."""
+    clock[0] += 1
+    return clock[0]
+
+
+def modify_in_place(*tensors: Any) -> list:
+    """The one way to change tensors' data in place (in-place methods, optimizers, init and
+    load_state_dict all use it): returns their arrays to write into, and stamps every tensor with one
+    new version, so that a backward through a graph recorded before the change is refused instead of
+    silently using the new values.
+
+    >>> import tinygrad_mlp as tg
+    >>> w = tg.ones(2, requires_grad=True)
+    >>> (arr,) = tg.state.modify_in_place(w); arr *= 3; w
+    tensor([3., 3.], requires_grad=True)
+    """
+    stamp = tick()
+    arrays = []
+    for t in tensors:
+        t._version = stamp
+        arrays.append(t._data)
+    return arrays

@@ -28,23 +28,81 @@ def test_dot_of_a_small_mlp_has_every_op_leaf_and_edge():
     assert len(edges) == 8  # input, W, b -> Linear; Linear -> ReLU; ReLU, W, b -> Linear; Linear -> CE
     shapes = {v[0]: v[1] for v in nodes.values() if v[0] in ("CrossEntropy", "0.weight")}
     assert shapes == {"CrossEntropy": "() float32", "0.weight": "(8, 4) float32"}
-    assert all(len(v) == 2 for v in nodes.values())  # no gradients before backward
+    assert not any(line.startswith("grad") for v in nodes.values() for line in v)  # no gradients before backward
     model.fuse_linear_relu = True  # the default: a Linear followed by a ReLU runs as one op, drawn as its two steps
     loss = nn.CrossEntropyLoss()(model(x), tg.tensor([0, 1, 2, 0, 1]))
     fused, _ = parse_dot(tg.utils.draw_graph(loss, model=model))
     assert sorted(v[0] for v in fused.values() if v[0][0].isupper()) == ["CrossEntropy", "Linear", "Linear → ReLU"]
 
 
-def test_gradients_appear_after_backward_and_a_freed_graph_is_refused():
+def test_gradients_appear_after_backward_even_once_the_graph_is_freed():
     w = tg.tensor([3.0], requires_grad=True)
     loss = (w * w).sum()
     loss.backward(retain_graph=True)
     nodes, _ = parse_dot(tg.utils.draw_graph(loss, show_data=True))
     leaf = next(v for v in nodes.values() if v[0] == "parameter")
-    assert leaf[2] == "data [3.]" and leaf[3] == "grad 6"
+    assert leaf[2] == "data 3" and leaf[3] == "grad 6"
+    w.grad = None
+    loss.backward()  # frees the saved arrays; the graph's shape stays, as torch's grad_fn chain
+    nodes, _ = parse_dot(tg.utils.draw_graph(loss))
+    assert sorted(v[0] for v in nodes.values()) == ["Mul", "Sum", "parameter"]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
+
+
+def test_micrograd_example_draws_every_value_gradient_constant_and_the_root():
+    a = tg.tensor(-4.0, requires_grad=True)
+    b = tg.tensor(2.0, requires_grad=True)
+    c = a + b
+    d = a * b + b ** 3
+    e = (c - d).relu() + d.sigmoid() * c
+    e.backward()
+    graph = tg.utils.draw_graph(e, params={"a": a, "b": b})
+    assert isinstance(graph, str) and graph.source == str(graph)
+    nodes, edges = parse_dot(graph)
+    by_name = {v[0]: v for v in nodes.values()}
+    assert by_name["a"][2:] == ["data -4", f"grad {a.grad.item():.4g}"]
+    assert by_name["b"][2:] == ["data 2", f"grad {b.grad.item():.4g}"]
+    assert "3" in by_name and "Pow" in by_name  # the exponent of b ** 3 is drawn
+    # every tensor still held shows its value and its gradient (micrograd's view), after backward
+    held = {"c": c, "d": d, "e": e}
+    for name, t in held.items():
+        label = next(v for v in nodes.values() if v[0] == t.grad_fn.label() and f"data {t.item():.4g}" in v)
+        grad_line = next(line for line in label if line.startswith("grad"))
+        assert float(grad_line.split()[1]) == pytest.approx(_torch_style_grad(name), rel=1e-4)
+    root = re.search(r'^\s+(n\d+) \[shape=box, peripheries=2, label="Add', graph, re.M)
+    assert root is not None  # the output is marked
+    assert len(edges) == len(set(edges)) >= 10
+
+
+def _torch_style_grad(name):
+    # de/dc, de/dd, de/de of micrograd's example, worked out by hand at a=-4, b=2: c=-2, d=0, e=sigmoid(0)*c
+    # e = relu(c - d) + sigmoid(d) * c; relu'(-2) = 0
+    s = 0.5
+    return {"c": s, "d": s * (1 - s) * -2.0, "e": 1.0}[name]
+
+
+def test_graph_of_sequential_shows_the_relu_and_renders_in_a_notebook():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    loss = model(tg.randn(2, 3)).sum()
     loss.backward()
-    with pytest.raises(RuntimeError, match="freed by backward"):
-        tg.utils.draw_graph(loss)
+    graph = tg.utils.draw_graph(loss, model=model)
+    labels = [v[0] for v in parse_dot(graph)[0].values()]
+    assert "Linear → ReLU" in labels and labels.count("Linear") == 1
+    assert "0.weight" in labels and "2.bias" in labels
+    if shutil.which("dot") is not None and _has_graphviz():
+        svg = graph._repr_svg_()
+        assert svg.lstrip().startswith("<?xml") and "Linear → ReLU" in svg
+    else:
+        assert graph._repr_svg_() is None  # Jupyter then shows the DOT text
+
+
+def _has_graphviz():
+    try:
+        import graphviz  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def test_thousand_node_graph_and_collapse_by_layer():

@@ -28,6 +28,7 @@ from .dtypes import (  # noqa: A004
 )
 from .factories import (
     arange,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -35,11 +36,14 @@ from .factories import (
     full,
     full_like,
     linspace,
+    multinomial,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
     randperm,
     tensor,
     zeros,
@@ -47,7 +51,7 @@ from .factories import (
 )
 from .function import Function
 from .registry import TOPLEVEL as _TOPLEVEL
-from .rng import Generator, manual_seed
+from .rng import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .state import (
     detect_anomaly,
     enable_grad,
@@ -72,4 +76,8 @@ globals().update({_name: _fn for _name, _fn in _TOPLEVEL.items() if _name not in
 
 
 def __getattr__(name: str):
+    if name == "plot":  # matplotlib is imported only when tg.plot is first used
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
     return registry.lookup(_TOPLEVEL, __name__, name)

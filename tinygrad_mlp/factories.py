@@ -87,18 +87,22 @@ def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
          device: Any = None) -> Tensor:
-    """Uniform samples in [0, 1) from the package generator."""
-    dt = _float_dtype(dtype)
-    arr = rng.get_rng(generator).random(shape_arg(size), dtype=np.float64).astype(dt)
-    return _factory(arr, requires_grad)
+    """Uniform samples in [0, 1): torch's stream for the same seed."""
+    return _factory(rng.rand(shape_arg(size), _float_dtype(dtype), generator), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
           device: Any = None) -> Tensor:
-    """Standard normal samples from the package generator."""
-    dt = _float_dtype(dtype)
-    arr = rng.get_rng(generator).standard_normal(shape_arg(size)).astype(dt)
-    return _factory(arr, requires_grad)
+    """Standard normal samples: torch's stream for the same seed."""
+    return _factory(rng.randn(shape_arg(size), _float_dtype(dtype), generator), requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
 
 
 def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None,
@@ -108,12 +112,23 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, gen
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: size is required, e.g. randint(10, (3,))")
-    arr = rng.get_rng(generator).integers(low, high, size=shape_arg((size,)))
-    return Tensor(arr.astype(dtype or np.int64))
+    return Tensor(rng.randint(low, high, shape_arg((size,)), dtype or np.int64, generator))
 
 
 def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = None) -> Tensor:
-    return Tensor(rng.get_rng(generator).permutation(n).astype(dtype or np.int64))
+    """A random permutation of 0..n-1: torch's stream for the same seed."""
+    return Tensor(rng.randperm(n, dtype or np.int64, generator))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Any = None) -> Tensor:
+    """Indices drawn from the rows of ``input`` (non-negative weights), as torch.multinomial."""
+    return Tensor(rng.multinomial(input.numpy(), num_samples, replacement, generator))
+
+
+def bernoulli(input: Tensor, *, generator: Any = None) -> Tensor:
+    """0/1 samples with the probabilities in ``input``."""
+    return Tensor(rng.bernoulli(input.numpy(), None, input.dtype, generator))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,

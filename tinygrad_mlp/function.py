@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 
 import numpy as np
 
@@ -55,7 +56,8 @@ class Function:
     grad_out = None  # the output's gradient, summed while backward runs
     _stamp: int = 0
     _edges: tuple = ()  # the graph's shape, kept after backward frees the node
-    retained_by = None  # the output tensor, when it asked to retain_grad()
+    output = None  # a weak reference to the tensor this node made
+    output_grad = None  # that tensor's gradient in the last backward, kept while the tensor lives (for graphs)
     _created_at: list | None = None
 
     def save_for_backward(self, *arrays) -> None:
@@ -103,7 +105,9 @@ class Function:
         ctx.parents = inputs
         ctx.inputs = arrays
         ctx._stamp = clock[0]
-        return tensor_type._wrap(out, ctx)
+        result = tensor_type._wrap(out, ctx)
+        ctx.output = _weak(result)
+        return result
 
     # --- used by the walk and by tools that show the graph ----------------------------------
     @classmethod
@@ -141,16 +145,21 @@ class Function:
     def free(self) -> None:
         """Drop saved arrays and inputs after backward; the graph's shape stays for drawing."""
         tensor_type = Function.tensor_type
-        self._edges = tuple([(p._ctx or p) if isinstance(p, tensor_type) else None for p in self.parents])
+        self._edges = tuple([(p._ctx or p) if isinstance(p, tensor_type) else _constant(p) for p in self.parents])
         self.saved_tensors = None
         self.parents = None
         self.inputs = ()
-        self.grad_out = self.retained_by = None
+        self.grad_out = None
 
 
 def _edges_of(parents: tuple) -> tuple:
     tensor_type = Function.tensor_type
-    return tuple((p._ctx or p) if isinstance(p, tensor_type) else None for p in parents)
+    return tuple((p._ctx or p) if isinstance(p, tensor_type) else _constant(p) for p in parents)
+
+
+def _constant(x: object) -> object:
+    """A number an op took as an input (``b ** 3``) stays in the graph's shape; arrays do not."""
+    return x if isinstance(x, (int, float, np.number)) else None
 
 
 def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:
@@ -178,4 +187,5 @@ def check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
 
 
 _new = object.__new__
+_weak = weakref.ref
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are ours, not yours

@@ -115,7 +115,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    keep = rng.get_rng(generator).random(input.shape) >= p
+    if input.numel() == 0:
+        return input
+    keep = rng.dropout_keep_mask(input.shape, p, input.dtype, generator)  # torch's bernoulli_(1 - p) stream
     return input * Tensor(keep.astype(input.dtype) / input.dtype.type(1 - p))
 
 

@@ -201,8 +201,8 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool, records: list 
             grad = node.grad_out
             if grad is not None:
                 node.grad_out = None
-                if node.retained_by is not None:  # retain_grad() on the node's output
-                    node.retained_by._grad = Tensor._wrap(grad.copy())
+                if node.output() is not None:  # (only while someone holds the node's output tensor)
+                    _keep_output_grad(node, grad)
                 input_grads = type(node).backward(node, grad)  # (through the class: torch-style staticmethods too)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)
@@ -233,6 +233,15 @@ def _root_gradient(root: Tensor, gradient: Any) -> np.ndarray:
 
 
 _DONE = object()  # topological_order's marker: the node under it is finished
+
+
+def _keep_output_grad(node: Function, grad: np.ndarray) -> None:
+    """While the node's output tensor lives, keep a copy of its gradient: as ``.grad`` if it asked to
+    ``retain_grad()``, and on the node for graphs drawn after backward."""
+    node.output_grad = grad.copy()
+    out = node.output()
+    if out is not None and out._retains_grad:
+        out._grad = Tensor._wrap(node.output_grad)
 
 
 def _check_versions(order: list) -> None:
@@ -289,8 +298,6 @@ def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) 
         if pnode is None:
             _accumulate_leaf(parent, g, owned)
             continue
-        if parent._retains_grad:
-            pnode.retained_by = parent
         prev = pnode.grad_out
         if prev is None:
             pnode.grad_out, pnode.owns_grad = g, owned

@@ -263,12 +263,12 @@ class TensorAPI:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         dst = self._inplace("uniform_")
-        dst[...] = rng.get_rng(generator).uniform(a, b, size=dst.shape)
+        dst[...] = rng.uniform(a, b, dst.shape, dst.dtype, generator)  # torch's stream (drawn in C order)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         dst = self._inplace("normal_")
-        dst[...] = rng.get_rng(generator).normal(mean, std, size=dst.shape)
+        dst[...] = rng.normal(mean, std, dst.shape, dst.dtype, generator)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:

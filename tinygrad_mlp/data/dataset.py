@@ -88,7 +88,9 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         n, b = len(self.dataset), self._batch_size()
-        order = rng_mod.get_rng(self.generator).permutation(n) if self.shuffle else None
+        order = rng_mod.dataloader_order(n, self.generator, self.shuffle) if self.shuffle else None
+        if not self.shuffle:
+            rng_mod.random_int64(generator=self.generator)  # torch's iterator draws its base seed either way
         stop = n - n % b if self.drop_last else n
         fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
         for start in range(0, stop, b):

@@ -70,23 +70,17 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    return _fill(tensor, rng.get_rng(generator).uniform(a, b, tensor.shape))
+    return _fill(tensor, rng.uniform(a, b, tensor.shape, tensor.dtype, generator))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    return _fill(tensor, rng.get_rng(generator).normal(mean, std, tensor.shape))
+    return _fill(tensor, rng.normal(mean, std, tensor.shape, tensor.dtype, generator))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Any = None) -> Tensor:
-    """Normal(mean, std) restricted to [a, b] (by redrawing what falls outside)."""
-    g = rng.get_rng(generator)
-    values = g.normal(mean, std, tensor.shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = g.normal(mean, std, int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    """Normal(mean, std) restricted to [a, b], drawn as torch draws it."""
+    return _fill(tensor, rng.trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -109,28 +103,27 @@ def eye_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fan_in_and_fan_out(tensor)
-    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -a, a, generator)
+    _fan_in_and_fan_out(tensor)  # (checks the shape)
+    return _fill(tensor, rng.xavier_uniform(tensor.shape, gain, tensor.dtype, generator))
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
-    fan_in, fan_out = _fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
+    _fan_in_and_fan_out(tensor)
+    return _fill(tensor, rng.xavier_normal(tensor.shape, gain, tensor.dtype, generator))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: Any = None) -> Tensor:
     """He: U(-b, b) with b = gain * sqrt(3 / fan)."""
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound, generator)
+    _fan(tensor, mode)  # (checks the mode and shape)
+    return _fill(tensor, rng.kaiming_uniform(tensor.shape, a, mode, nonlinearity, tensor.dtype, generator))
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: Any = None) -> Tensor:
     """He: N(0, std²) with std = gain / sqrt(fan)."""
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std, generator)
+    _fan(tensor, mode)
+    return _fill(tensor, rng.kaiming_normal(tensor.shape, a, mode, nonlinearity, tensor.dtype, generator))
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
@@ -139,7 +132,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
         raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = rng.get_rng(generator).standard_normal((rows, cols))
+    flat = rng.normal(0.0, 1.0, (rows, cols), tensor.dtype, generator).astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

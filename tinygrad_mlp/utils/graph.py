@@ -1,115 +1,175 @@
-"""``draw_graph``: the computation graph the engine will walk, as Graphviz DOT text (no
-dependency), or rendered to SVG/PNG when the ``graphviz`` package and its ``dot`` program exist.
+"""``draw_graph``: the computation graph behind a tensor, micrograd-style: every node with its value and
+its gradient, before or after ``backward()``.
+
+The result is a `Graph`: the Graphviz DOT text itself (a ``str``, so it can be printed, searched or
+saved), which a notebook shows as a picture (SVG through the ``graphviz`` package and Graphviz's
+``dot`` program, when they are installed) and which ``.save("g.svg")`` renders to a file.
 
 >>> import tinygrad_mlp as tg
->>> x = tg.tensor([1.0, 2.0], requires_grad=True)
->>> dot = tg.utils.draw_graph((x * x).sum())
->>> dot.count("->"), 'label="Sum' in dot, 'label="Mul' in dot  # x -> Mul (used twice), Mul -> Sum
-(2, True, True)
+>>> a = tg.tensor(2.0, requires_grad=True)
+>>> b = a * a + 1.0
+>>> b.backward()
+>>> g = tg.utils.draw_graph(b, params={"a": a})
+>>> "Mul" in g, "data 2" in g, "grad 4" in g, g.count("->")  # a -> Mul, Mul -> Add, the constant 1 -> Add
+(True, True, True, 3)
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..function import Function
 from ..tensor import Tensor
+
+
+class Graph(str):
+    """DOT text that Jupyter draws: ``_repr_svg_`` renders it with Graphviz where available."""
+
+    @property
+    def source(self) -> str:
+        return str(self)
+
+    def _repr_svg_(self) -> str | None:
+        try:
+            import graphviz
+
+            return graphviz.Source(str(self)).pipe(format="svg").decode()
+        except Exception:  # no graphviz package or no dot program: Jupyter shows the text instead
+            return None
+
+    def save(self, path: str | Path, format: str | None = None) -> str:  # noqa: A002
+        """Render to ``path`` (format from its suffix, e.g. .svg or .png); returns the file written."""
+        return render(str(self), str(path), format or Path(path).suffix.lstrip(".") or "svg")
 
 
 def _esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _value_label(t: Tensor, show_data: bool, show_grad: bool) -> list:
-    lines = []
+def _summary(what: str, a: np.ndarray | None) -> list:
+    """Small arrays element by element (micrograd's view), large ones as a norm."""
+    if a is None:
+        return []
+    a = np.asarray(a)
+    if a.size == 1:
+        return [f"{what} {a.item():.4g}"]
+    if a.size <= 6:
+        return [f"{what} {np.array2string(a.astype(np.float64), precision=4, separator=' ')}"]
+    return [f"{what} |{what[0]}|={np.linalg.norm(a):.4g}"]
+
+
+def _tensor_label(t: Tensor, title: str, show_data: bool, show_grad: bool) -> list:
+    label = [title, f"{tuple(t.shape)} {t.dtype}"]
     if show_data:
-        lines.append(f"data {np.array2string(t._data, precision=4)}" if t._data.size <= 4
-                     else f"data |x|={np.linalg.norm(t._data):.4g}")
-    if show_grad and t._grad is not None:
-        g = t._grad._data
-        lines.append(f"grad {g.item():.6g}" if g.size == 1 else f"grad |g|={np.linalg.norm(g):.4g}")
-    return lines
+        label += _summary("data", t.numpy())
+    if show_grad and t.grad is not None:
+        label += _summary("grad", t.grad.numpy())
+    return label
 
 
-def draw_graph(root: Tensor, show_data: bool = False, show_grad: bool = True, model: Any = None,
-               collapse: bool = False, path: str | None = None, format: str = "svg") -> str:  # noqa: A002
-    """DOT text of the graph that produced ``root``.
+def _node_label(node: Function, show_data: bool, show_grad: bool) -> list:
+    out = node.output() if node.output is not None else None
+    label = [node.label()] + ([f"{tuple(out.shape)} {out.dtype}"] if out is not None else [])
+    if show_data and out is not None:
+        label += _summary("data", out.numpy())
+    if show_grad:
+        label += _summary("grad", node.output_grad)
+    return label
 
-    Ops are boxes (op, output shape, dtype), leaves are ellipses named from
-    ``model.named_parameters()`` when a model is given, with the gradient's norm (or value, for a
-    scalar) once backward has run — call ``backward(retain_graph=True)`` first to draw afterwards.
-    ``collapse=True`` folds each chain of single-input ops into the op that starts it (a Linear
-    layer and its activation become one node), for large models. With ``path``, also render it
-    (needs the ``graphviz`` Python package and Graphviz's ``dot``).
+
+def _walk(root: Function) -> list:
+    """Every node reachable from ``root`` (explicit stack), each once, the root first."""
+    order, seen, stack = [], {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for edge in node.next_functions:
+            if isinstance(edge, Function) and id(edge) not in seen:
+                seen.add(id(edge))
+                stack.append(edge)
+    return order
+
+
+def draw_graph(root: Tensor, show_data: bool = True, show_grad: bool = True, model: Any = None,
+               params: dict | None = None, collapse: bool = False, path: str | None = None,
+               format: str = "svg") -> Graph:  # noqa: A002
+    """The graph that produced ``root``, as a `Graph` (DOT text that draws itself in a notebook).
+
+    Ops are boxes (op, output shape and dtype, value and gradient when known), leaves are ellipses named
+    by ``params`` (``{"a": a}``, as torchviz) or ``model.named_parameters()``; numbers an op took
+    (``b ** 3``) are small plain nodes; the output is drawn with a double border. Values and gradients
+    show for every tensor you still hold (as in micrograd, after ``backward()`` too); a fused op shows
+    as its steps ("Linear → ReLU"). ``collapse=True`` folds each chain of single-input ops into the op
+    that starts it, for large models. With ``path``, also render it (needs ``graphviz``).
     """
-    if root._ctx is None:
+    if root.grad_fn is None:
         raise ValueError("draw_graph: the tensor is a leaf; there is no graph to draw")
     names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
-    nodes: dict = {}  # id -> (label, shape)
+    names.update({id(t): n for n, t in (params or {}).items()})
+    order = _walk(root.grad_fn)
+    nodes: dict = {}  # key -> (label lines, kind)
     edges: list = []
-    folded: dict = {}  # id(ctx) -> id of the node it was folded into
-    consumers: dict = {}
-    stack, seen = [(root._ctx, root)], set()
-    order = []
-    while stack:
-        ctx, out = stack.pop()
-        if id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        if ctx.parents is None:
-            raise RuntimeError("draw_graph: this graph was freed by backward(); call backward(retain_graph=True) "
-                               "to draw it afterwards, or draw before backward")
-        order.append((ctx, out))
-        for p in ctx.parents:
-            if isinstance(p, Tensor):
-                consumers[id(p)] = consumers.get(id(p), 0) + 1
-                if p._ctx is not None:
-                    stack.append((p._ctx, p))
-    for ctx, out in order:
-        label = [ctx.label(), f"{tuple(out.shape)} {out.dtype}"]
-        label += _value_label(out, False, show_grad)
-        nodes[id(ctx)] = label
-        for p in ctx.parents:
-            if not isinstance(p, Tensor):
-                continue
-            if p._ctx is None:
-                kind = names.get(id(p)) or ("parameter" if p.requires_grad else "input")
-                nodes.setdefault(id(p), [kind, f"{tuple(p.shape)} {p.dtype}", *_value_label(p, show_data, show_grad)])
-                edges.append((id(p), id(ctx)))
-            else:
-                edges.append((id(p._ctx), id(ctx)))
+    for node in order:
+        nodes[id(node)] = (_node_label(node, show_data, show_grad), "root" if node is root.grad_fn else "op")
+        for i, edge in enumerate(node.next_functions):
+            key = _add_input(nodes, edge, (id(node), i), names, show_data, show_grad)
+            if key is not None:
+                edges.append((key, id(node)))
     if collapse:
-        nodes, edges = _collapse(order, nodes, edges, consumers, folded)
-    leaves = {id(p) for ctx, _ in order for p in ctx.parents if isinstance(p, Tensor) and p._ctx is None}
-    lines = ["digraph tinygrad_mlp {", "  rankdir=BT;", '  node [fontname="Helvetica", fontsize=10];']
-    number = {key: i for i, key in enumerate(nodes)}  # stable names n0, n1, … in walk order
-    for key, label in nodes.items():
-        shape = "ellipse" if key in leaves else "box"
-        style = ', style=filled, fillcolor="#e8f0fe"' if key in leaves and label[0] not in ("input",) else ""
-        text = _esc("\n".join(label)).replace("\n", "\\n")
-        lines.append(f'  n{number[key]} [shape={shape}{style}, label="{text}"];')
-    for a, b in dict.fromkeys(edges):
-        lines.append(f"  n{number[a]} -> n{number[b]};")
-    lines.append("}")
-    dot = "\n".join(lines) + "\n"
+        nodes, edges = _collapse(order, nodes, edges)
+    dot = _dot(nodes, edges)
     if path is not None:
         render(dot, path, format)
-    return dot
+    return Graph(dot)
 
 
-def _collapse(order: list, nodes: dict, edges: list, consumers: dict, folded: dict) -> tuple:
-    """Fold every op whose only tensor input is an op used once into that op's node."""
-    target = {}
-    for ctx, _ in reversed(order):  # inputs first
-        tensor_parents = [p for p in ctx.parents if isinstance(p, Tensor)]
-        op_parents = [p for p in tensor_parents if p._ctx is not None]
-        if len(tensor_parents) == 1 and len(op_parents) == 1 and consumers.get(id(op_parents[0]), 0) == 1:
-            into = target.get(id(op_parents[0]._ctx), id(op_parents[0]._ctx))
-            target[id(ctx)] = into
-            nodes[into][0] += " + " + nodes[id(ctx)][0]
-            nodes[into][1] = nodes[id(ctx)][1]
-            del nodes[id(ctx)]
+def _add_input(nodes: dict, edge: Any, slot: tuple, names: dict, show_data: bool, show_grad: bool) -> Any:
+    """The node key of one input of an op (adding a leaf or constant node), or None for a dropped input."""
+    if isinstance(edge, Function):
+        return id(edge)
+    if isinstance(edge, Tensor):
+        kind = names.get(id(edge)) or ("parameter" if edge.requires_grad else "input")
+        nodes.setdefault(id(edge), (_tensor_label(edge, kind, show_data, show_grad), "leaf"))
+        return id(edge)
+    if edge is not None:  # a number the op took as an input
+        nodes[slot] = ([f"{edge:.4g}" if isinstance(edge, float) else str(edge)], "constant")
+        return slot
+    return None
+
+
+_STYLES = {"op": "shape=box", "root": "shape=box, peripheries=2",
+           "leaf": 'shape=ellipse, style=filled, fillcolor="#e8f0fe"', "constant": "shape=plaintext"}
+
+
+def _dot(nodes: dict, edges: list) -> str:
+    lines = ["digraph tinygrad_mlp {", "  rankdir=BT;", '  node [fontname="Helvetica", fontsize=10];']
+    number = {key: i for i, key in enumerate(nodes)}  # stable names n0, n1, … in walk order
+    for key, (label, kind) in nodes.items():
+        style = _STYLES[kind] if not (kind == "leaf" and label[0] == "input") else "shape=ellipse"
+        text = _esc("\n".join(label)).replace("\n", "\\n")
+        lines.append(f'  n{number[key]} [{style}, label="{text}"];')
+    for a, b in dict.fromkeys(edges):
+        lines.append(f"  n{number[a]} -> n{number[b]};")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def _collapse(order: list, nodes: dict, edges: list) -> tuple:
+    """Fold every op whose only input is an op used once into that op's node."""
+    uses: dict = {}
+    for a, _ in dict.fromkeys(edges):
+        uses[a] = uses.get(a, 0) + 1
+    target: dict = {}
+    for node in reversed(order):  # inputs first
+        inputs = [e for e in node.next_functions if e is not None and not isinstance(e, (int, float, np.number))]
+        if len(inputs) == 1 and isinstance(inputs[0], Function) and uses.get(id(inputs[0]), 0) == 1:
+            into = target.get(id(inputs[0]), id(inputs[0]))
+            target[id(node)] = into
+            label, kind = nodes[into]
+            mine, my_kind = nodes.pop(id(node))
+            nodes[into] = ([label[0] + " + " + mine[0]] + mine[1:], "root" if my_kind == "root" else kind)
     new_edges = []
     for a, b in edges:
         a, b = target.get(a, a), target.get(b, b)

@@ -1,124 +1,202 @@
-"""The playground: its HTTP API directly, and the page in headless Chromium."""
+"""The playground's model side: data sets, features, settings, training, inspecting one sample,
+and exporting (a run folder that `tinygrad-mlp evaluate` reads, a script that trains the same)."""
 
+import base64
+import contextlib
+import io
 import json
 import os
-import shutil
-import threading
-import time
-import urllib.error
-import urllib.request
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tinygrad_mlp.playground import encode_png, serve
+import tinygrad_mlp
+from tinygrad_mlp import cli, experiment
+from tinygrad_mlp.playground import FEATURES, Session, feature_matrix, make_data, validate
+from tinygrad_mlp.playground.core import REGRESSION_SETS
 
 
-@pytest.fixture()
-def server():
-    srv = serve("127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    host, port = srv.server_address[:2]
-    yield f"http://{host}:{port}"
-    srv.shutdown()
-    srv.server_close()
+@pytest.mark.parametrize("name", ["circle", "xor", "gauss", "spiral", "moons", "plane", "bumps"])
+def test_data_sets_are_seeded_2d_and_noise_moves_points(name):
+    P, y = make_data(name, 400, noise=0, seed=3)
+    assert P.shape == (400, 2) and P.dtype == np.float32 and np.abs(P).max() < 7
+    again, y2 = make_data(name, 400, noise=0, seed=3)
+    assert np.array_equal(P, again) and np.array_equal(y, y2)
+    noisy, y3 = make_data(name, 400, noise=50, seed=3)
+    assert np.array_equal(y, y3) and 0.3 < np.abs(noisy - P).mean() < 1.5
+    if name in REGRESSION_SETS:
+        assert y.shape == (400, 1) and y.dtype == np.float32 and -1 <= y.min() < 0 < y.max() <= 1
+    else:
+        assert y.dtype == np.int64 and set(np.unique(y)) == {0, 1} and y[:200].mean() not in (0.0, 1.0)
+    assert not np.array_equal(make_data(name, 400, 0, seed=4)[0], P)  # regenerate gives new points
 
 
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.status, r.headers.get("Content-Type"), r.read()
+def test_features_are_the_seven_of_tensorflow_playground():
+    P = np.array([[2.0, -3.0]], dtype=np.float32)
+    X = feature_matrix(P, list(FEATURES))
+    assert np.allclose(X[0], [2, -3, 4, 9, -6, np.sin(2), np.sin(-3)], atol=1e-6)
 
 
-def post(url, body):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+def test_settings_are_checked_and_defaults_filled():
+    cfg = validate({"hidden": [], "features": ["sinx2", "x1"]})
+    assert cfg["hidden"] == [] and cfg["features"] == ["x1", "sinx2"] and cfg["lr"] == 0.03
+    for bad in ({"hidden": "8,abc"}, {"hidden": [9]}, {"hidden": [True]}, {"lr": float("nan")}, {"batch": 2.5},
+                {"problem": "regression", "dataset": "circle"}, {"features": ["x3"]}, {"noise": 1e400}):
+        with pytest.raises(ValueError) as e:
+            validate(bad)
+        assert len(str(e.value)) < 200 and "invalid literal" not in str(e.value)
 
 
-def wait_until(fn, timeout=60.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+def test_training_lowers_both_losses_and_the_snapshot_has_everything_to_draw():
+    s = Session()
+    snap = s.reset({"dataset": "xor", "features": ["x1", "x2", "x1x2"], "hidden": [4], "lr": 0.1, "ratio": 60})
+    assert len(snap["points"]["train"]) == 240 and len(snap["points"]["test"]) == 160
+    before = snap["heatmaps"][1][0]["q"]
+    for _ in range(6):
+        snap = s.step(5)
+    assert snap["epoch"] == 30 and len(snap["train_loss"]) == len(snap["test_loss"]) == 31
+    assert snap["train_loss"][-1] < 0.3 * snap["train_loss"][0] and snap["test_loss"][-1] < 0.5 * snap["test_loss"][0]
+    assert snap["accuracy"]["test"] > 0.9
+    # per node heatmaps: 3 inputs, 4 hidden, 1 output, each a NEURON_GRID² byte image
+    assert [len(col) for col in snap["heatmaps"]] == [3, 4, 1]
+    assert len(base64.b64decode(snap["heatmaps"][1][0]["q"])) == snap["neuron_grid"] ** 2
+    assert snap["heatmaps"][1][0]["q"] != before
+    out = np.frombuffer(base64.b64decode(snap["output"]["q"]), np.uint8).reshape(snap["output"]["grid"], -1)
+    # P(class 1) over the plane, top row first: xor's class 1 is x1·x2 > 0 (top right), class 0 top left
+    assert out[2, -3] > 200 and out[2, 2] < 55 and ((out > 30) & (out < 225)).any()  # soft near the boundary
 
 
-def test_png_encoder_writes_a_valid_image(tmp_path):
-    img = np.zeros((4, 6, 3), dtype=np.uint8)
-    img[:, :3] = [255, 0, 0]
-    data = encode_png(img)
-    pytest.importorskip("matplotlib", reason="matplotlib not installed: pip install -e '.[plot]'")
-    import matplotlib.image as mpimg
-
-    (tmp_path / "x.png").write_bytes(data)
-    back = (mpimg.imread(tmp_path / "x.png")[..., :3] * 255).round().astype(np.uint8)
-    assert np.array_equal(back, img)
-
-
-def test_api_trains_and_the_loss_falls(server):
-    status, kind, page = get(server + "/")
-    assert status == 200 and kind.startswith("text/html") and b"tinygrad_mlp playground" in page
-    code, body = post(server + "/api/train", {"dataset": "moons", "hidden": "8,8", "activation": "tanh", "lr": 0.1,
-                                              "batch_size": 16, "epochs": 60})
-    assert code == 200 and body["started"]["hidden"] == [8, 8]
-    first_png = get(server + "/api/boundary.png")[2]
-    done = wait_until(lambda: (s := json.loads(get(server + "/api/status")[2]))["epoch"] == 60 and not s["running"]
-                      and s)
-    assert done["losses"][-1] < 0.5 * done["losses"][0] and done["accuracy"] > 0.85 and done["version"] >= 2
-    status, kind, png = get(server + "/api/boundary.png")
-    assert kind == "image/png" and png.startswith(b"\x89PNG") and png != first_png
+def test_regression_and_regularisation_and_optimisers():
+    s = Session()
+    s.reset({"problem": "regression", "dataset": "plane", "hidden": [3], "lr": 0.01, "optimizer": "adam"})
+    first = s.snapshot()["train_loss"][0]
+    snap = s.step(20)
+    assert "accuracy" not in snap and snap["train_loss"][-1] < 0.2 * first
+    weights = lambda: sum(np.abs(np.array(w["w"])).sum() for w in s.snapshot()["weights"])  # noqa: E731
+    s.reset({"hidden": [6, 6], "reg": "l1", "reg_rate": 0.3, "optimizer": "momentum", "lr": 0.03})
+    start = weights()
+    s.step(15)
+    assert weights() < 0.5 * start  # a strong L1 penalty shrinks the weights
 
 
-def test_api_refuses_bad_settings_and_can_stop(server):
-    code, body = post(server + "/api/train", {"dataset": "cifar"})
-    assert code == 400 and "unknown dataset 'cifar'" in body["error"]
-    code, body = post(server + "/api/train", {"hidden": "0"})
-    assert code == 400 and "hidden" in body["error"]
-    post(server + "/api/train", {"dataset": "spirals", "epochs": 5000, "batch_size": 1})
-    wait_until(lambda: json.loads(get(server + "/api/status")[2])["epoch"] >= 1)
-    assert post(server + "/api/stop", {})[0] == 200
-    stopped = wait_until(lambda: not (s := json.loads(get(server + "/api/status")[2]))["running"] and s)
-    assert stopped["epoch"] < 5000
-    with pytest.raises(urllib.error.HTTPError):
-        get(server + "/nope")
+def test_hyperparameter_changes_keep_the_weights_and_structural_ones_do_not():
+    s = Session()
+    s.reset({"hidden": [3]})
+    s.step(3)
+    snap = s.reset({"hidden": [3], "lr": 0.3, "optimizer": "adam", "batch": 20}, keep_weights=True)
+    assert snap["epoch"] == 3 and s.opt.param_groups[0]["lr"] == 0.3
+    snap = s.reset({"hidden": [3], "lr": 0.3, "noise": 10}, keep_weights=True)
+    assert snap["epoch"] == 0
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+def test_inspect_shows_the_chain_rule_for_one_sample():
+    s = Session()
+    s.reset({"dataset": "spiral", "hidden": [5, 3], "features": ["x1", "x2", "sinx1"], "optimizer": "momentum"})
+    s.step(2)
+    r = s.inspect(7)
+    assert np.allclose(r["point"], s.P_train[7]) and r["target"] == s.y_train[7]
+    assert np.allclose(r["input"], s.X_train[7], atol=1e-5)
+    # value = tanh(pre) in each hidden layer; ∂L/∂z = ∂L/∂a · tanh'(z)
+    for layer in r["layers"][:-1]:
+        pre, val = np.array(layer["pre"]), np.array(layer["value"])
+        assert np.allclose(val, np.tanh(pre), atol=1e-5)
+        assert np.allclose(layer["grad_pre"], np.array(layer["grad"]) * (1 - val**2), rtol=1e-4, atol=1e-9)
+    # ∂L/∂W[j, i] = ∂L/∂z_j · a_i for every layer, as backward() computed it
+    inputs = [r["input"]] + [layer["value"] for layer in r["layers"][:-1]]
+    for edge, a, layer in zip(r["edges"], inputs, r["layers"]):
+        assert np.allclose(edge["grad"], np.outer(layer["grad_pre"], a), rtol=1e-5, atol=1e-9)
+        assert np.allclose(edge["bias_grad"], layer["grad_pre"], rtol=1e-6, atol=1e-9)
+    # the logits' gradient of cross-entropy is softmax - onehot
+    logits = np.array(r["layers"][-1]["pre"])
+    p = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    assert np.allclose(r["layers"][-1]["grad"], p - np.eye(2)[int(r["target"])], atol=1e-5)
+    assert r["loss"] == pytest.approx(-np.log(p[int(r["target"])]), rel=1e-4)
+    # last update: what the optimiser's last step changed (momentum SGD: nonzero everywhere)
+    assert np.abs(np.array(r["edges"][0]["update"])).max() > 0
+    assert r["trace"][0].startswith("CrossEntropy") and sum(t.startswith("Linear") for t in r["trace"]) == 3
+    labels = [n["label"].split("\n")[0] for n in r["graph"]["nodes"]]
+    assert labels.count("Linear") == 3 and "0.weight" in labels and len(r["graph"]["edges"]) >= 10
+    assert r["epoch"] == 2 and s.snapshot()["epoch"] == 2  # inspecting trained nothing
+    with pytest.raises(ValueError):
+        s.inspect(10_000)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package chromium)")
-def test_page_in_headless_chromium(server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed: pip install playwright")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+def _evaluate_json(folder):
+    """`tinygrad-mlp evaluate RUN` as JSON (with --json where the CLI has that flag)."""
+    for args in (["evaluate", str(folder), "--json"], ["evaluate", str(folder)]):
+        out, err = io.StringIO(), io.StringIO()
         try:
-            page = browser.new_page()
-            page.goto(server + "/")
-            before = page.eval_on_selector("#boundary", "img => img.src")
-            page.select_option("#dataset", "circles")
-            page.fill("#epochs", "80")
-            page.fill("#lr", "0.1")
-            page.click("#train")
-            page.wait_for_function("document.getElementById('state').textContent === 'training'", timeout=20000)
-            page.wait_for_function("document.getElementById('epoch').textContent === '80' && "
-                                   "document.getElementById('state').textContent === 'idle'", timeout=60000)
-            after = page.eval_on_selector("#boundary", "img => img.src")
-            assert after != before  # the picture was replaced while training
-            page.wait_for_function("document.getElementById('boundary').complete")
-            width = page.eval_on_selector("#boundary", "img => img.naturalWidth")
-            assert width == 240
-            losses = json.loads(get(server + "/api/status")[2])["losses"]
-            assert losses[-1] < losses[0]
-            assert float(page.text_content("#loss")) == pytest.approx(losses[-1], abs=1e-4)
-            page.screenshot(path=str(tmp_path / "playground.png"))
-            assert os.path.getsize(tmp_path / "playground.png") > 10_000
-        finally:
-            browser.close()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = cli.main(args)
+        except SystemExit:  # an older CLI without --json
+            continue
+        assert code == 0, err.getvalue()
+        return json.loads(out.getvalue())
+    raise AssertionError("tinygrad-mlp evaluate failed")
+
+
+def test_export_as_a_run_folder_that_the_cli_evaluates(tmp_path):
+    s = Session()
+    s.reset({"dataset": "gauss", "noise": 40, "features": ["x1", "x2", "x1sq"], "hidden": [4], "ratio": 70})
+    snap = s.step(3)
+    assert len(s.y_test) == 120  # 30% of 400, exactly
+    folder = s.export_run(tmp_path / "run")
+    assert {"config.json", "model.npz", "data.csv", "history.csv", "results.json"} <= {p.name for p in folder.iterdir()}
+    result = _evaluate_json(folder)
+    assert result["accuracy"] == pytest.approx(snap["accuracy"]["test"], abs=1e-4) and result["accuracy"] < 1
+    if "loss" in result:
+        assert result["loss"] == pytest.approx(s.test_loss[-1], rel=1e-5)
+    # regression: the folder rebuilds the same model and the same test rows
+    s.reset({"problem": "regression", "dataset": "bumps", "hidden": [6, 6], "features": ["x1", "x2"], "lr": 0.01,
+             "optimizer": "adam"})
+    s.step(5)
+    folder = s.export_run(tmp_path / "reg")
+    model, meta, cfg = experiment.load_run(folder)
+    X, y, _ = experiment.load_dataset(cfg)
+    _, X_test, _, y_test = experiment.split(cfg, X, y)
+    with tinygrad_mlp.no_grad():
+        pred = model(tinygrad_mlp.tensor(experiment.apply_scaler(meta, X_test))).numpy()
+    assert not meta["classification"] and pred.shape == (len(y_test), 1)
+    assert np.mean((pred[:, 0] - y_test.reshape(-1)) ** 2) == pytest.approx(s.test_loss[-1], rel=1e-5)
+
+
+def test_exported_script_trains_the_same_network_to_the_same_loss(tmp_path):
+    s = Session()
+    s.reset({"dataset": "moons", "noise": 10, "features": ["x1", "x2", "sinx2"], "hidden": [5, 3], "lr": 0.03,
+             "batch": 7, "reg": "l2", "reg_rate": 0.001, "optimizer": "momentum", "seed": 11})
+    s.step(4)
+    script = s.export_script()
+    assert "nn.MLP(3, [5, 3], 2, activation='tanh')" in script and "momentum=0.9" in script
+    (tmp_path / "model.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(Path(tinygrad_mlp.__file__).parents[1])}
+    done = subprocess.run([sys.executable, str(tmp_path / "model.py")], capture_output=True, text=True, env=env,
+                          timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    train, test = map(float, re.search(r"train loss ([\d.]+)\s+test loss ([\d.]+)", done.stdout).groups())
+    assert train == pytest.approx(s.train_loss[-1], abs=2e-6) and test == pytest.approx(s.test_loss[-1], abs=2e-6)
+
+
+def test_a_diverging_run_is_reported_not_crashed():
+    s = Session()
+    s.reset({"problem": "regression", "dataset": "bumps", "hidden": [8, 8, 8], "activation": "relu", "lr": 10,
+             "features": ["x1", "x2", "x1sq", "x2sq", "x1x2"]})
+    for _ in range(5):
+        snap = s.step(3)
+    assert snap["train_loss"][-1] is None and snap["epochs_done"] == 1  # stops at the first non-finite epoch
+    json.dumps(snap, allow_nan=False)
+    json.dumps(s.inspect(0), allow_nan=False)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "gelu", "silu", "elu"])
+def test_every_activation_trains_and_can_be_inspected(activation):
+    s = Session()
+    s.reset({"activation": activation, "hidden": [3, 2], "dataset": "gauss", "lr": 0.1})
+    snap = s.step(2)
+    assert snap["train_loss"][-1] < snap["train_loss"][0]
+    r = s.inspect(1)
+    assert [len(layer["value"]) for layer in r["layers"]] == [3, 2, 2]
+    assert sum(t.startswith("Linear") for t in r["trace"]) == 3

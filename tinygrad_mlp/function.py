@@ -144,17 +144,19 @@ class Function:
 
     def free(self) -> None:
         """Drop saved arrays and inputs after backward; the graph's shape stays for drawing."""
-        tensor_type = Function.tensor_type
-        self._edges = tuple([(p._ctx or p) if isinstance(p, tensor_type) else _constant(p) for p in self.parents])
+        self._edges = _edges_of(self.parents)
         self.saved_tensors = None
         self.parents = None
         self.inputs = ()
         self.grad_out = None
 
 
-def _edges_of(parents: tuple) -> tuple:
+def _edges_of(parents: tuple) -> list:
     tensor_type = Function.tensor_type
-    return tuple((p._ctx or p) if isinstance(p, tensor_type) else _constant(p) for p in parents)
+    edges = []
+    for p in parents:  # (a plain loop: cheaper than a comprehension, and this runs for every node)
+        edges.append((p._ctx or p) if isinstance(p, tensor_type) else _constant(p))
+    return edges
 
 
 def _constant(x: object) -> object:

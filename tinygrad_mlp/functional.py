@@ -15,6 +15,7 @@ import numpy as np
 from . import ops, rng
 from .args import array_of, as_tensor
 from .ops.elementwise import where
+from .ops.loss import check_class_targets
 from .registry import FUNCTIONAL, lookup
 from .tensor import Tensor
 
@@ -66,17 +67,27 @@ def identity(input: Tensor) -> Tensor:  # noqa: A002
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias`` as one fused op; weight is (out_features, in_features)."""
     x = as_tensor(input)
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise RuntimeError(
-            f"linear: input of shape {tuple(x.shape)} does not fit weight of shape {tuple(weight.shape)}: "
-            f"last dimension {x.shape[-1] if x.ndim else None} != in_features {weight.shape[1]}"
-        )
-    if x.dtype != weight.dtype:
-        raise RuntimeError(
-            f"linear: input dtype {x.dtype} != weight dtype {weight.dtype}; convert the input "
-            f"(e.g. x.float()) or the model (model.double())"
-        )
+    check_linear_input(x, weight, "linear")
     return ops.Linear.apply(x, weight, bias)
+
+
+def check_linear_input(x: Any, weight: Tensor, who: Any) -> None:
+    """The input of ``x @ weight.T``: its last dimension must be in_features, its dtype the weight's.
+    ``who`` (a name, or the nn.Linear) is formatted only for the error message."""
+    xa, wa = np.asarray(array_of(x)), weight.numpy()
+    shape = xa.shape
+    if not shape or shape[-1] != wa.shape[1] or (xa.dtype is not wa.dtype and xa.dtype != wa.dtype):
+        _linear_input_error(shape, xa.dtype, wa, who)
+
+
+def _linear_input_error(shape: tuple, dtype: np.dtype, wa: np.ndarray, who: Any) -> None:
+    if not isinstance(who, str):
+        who = f"Linear({who.in_features}→{who.out_features})"
+    if not shape or shape[-1] != wa.shape[1]:
+        raise ValueError(f"{who} got input of shape {tuple(shape)}: last dimension {shape[-1] if shape else None} "
+                         f"!= in_features {wa.shape[1]}")
+    raise RuntimeError(f"{who}: input dtype {dtype} != weight dtype {wa.dtype}; convert the input "
+                       f"(e.g. x.float()) or the model (model.double())")
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
@@ -192,14 +203,8 @@ def _class_targets(input: Tensor, target: Any, op: str, ignore_index: int | None
             f"{op}: input of shape {tuple(input.shape)} needs class-index targets of shape {expected}, "
             f"got {t.shape}"
         )
-    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    if not t.size or 0 <= t.min() and t.max() < n_classes:
-        return t  # (the very same array: callers use that to know every target is a valid class)
-    valid = t if ignore_index is None else t[t != ignore_index]
-    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
-        bad = valid[(valid < 0) | (valid >= n_classes)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes (valid: 0..{n_classes - 1})")
-    return t.copy()
+    check_class_targets(t, input.shape[1] if input.ndim >= 2 else input.shape[0], op, ignore_index)
+    return t
 
 
 def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002

@@ -277,34 +277,23 @@ def topological_order(root: Function) -> list:
 
 
 def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) -> None:
-    """Hand each input its gradient (checked, in the input's dtype): a leaf adds it to ``.grad``, a
-    node sums it into its ``grad_out``."""
+    """Hand each input its gradient: a leaf adds it to ``.grad``, a node sums it into its ``grad_out``."""
+    anomaly = mode.anomaly
     for parent, g, needed in zip(node.parents, input_grads, node.needs_input_grad):
         if not needed or g is None:
             continue
-        if type(g) is not np.ndarray:
-            g = np.asarray(g)
         pdata = parent._data
-        if g.shape != pdata.shape:
-            raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for an input of shape "
-                               f"{pdata.shape}")
-        if mode.anomaly:
-            check_finite(node, g, "backward gradient")
-        if g.dtype is not pdata.dtype and g.dtype != pdata.dtype:  # (`is` first: the cheap common case)
-            g, owned = g.astype(pdata.dtype), in_place
+        if anomaly or type(g) is not np.ndarray or g.dtype is not pdata.dtype or g.shape != pdata.shape:
+            g, owned = _conform(node, g, pdata, in_place)
         else:
             owned = in_place and _owned(node, g, grad, input_grads)
         pnode = parent._ctx
         if pnode is None:
             _accumulate_leaf(parent, g, owned)
-            continue
-        prev = pnode.grad_out
-        if prev is None:
+        elif pnode.grad_out is None:
             pnode.grad_out, pnode.owns_grad = g, owned
-        elif pnode.owns_grad:
-            np.add(prev, g, out=prev)
-        else:  # a new array made here: the walk owns it
-            pnode.grad_out, pnode.owns_grad = np.asarray(prev + g), in_place
+        else:
+            _sum_into(pnode, g, in_place)
 
 
 def _owned(node: Function, g: np.ndarray, grad: np.ndarray, input_grads: tuple) -> bool:
@@ -315,6 +304,28 @@ def _owned(node: Function, g: np.ndarray, grad: np.ndarray, input_grads: tuple) 
     when it hands that array to one input."""
     fresh = node.owns_grad if g is grad else (node.fresh_grads and g.base is None)
     return fresh and (len(input_grads) == 1 or _handed_once(g, input_grads))
+
+
+def _sum_into(node: Function, g: np.ndarray, in_place: bool) -> None:
+    """A second (third, ...) gradient for a node: added in place where the walk owns the first."""
+    if node.owns_grad:
+        np.add(node.grad_out, g, out=node.grad_out)
+    else:  # a new array made here: the walk owns it
+        node.grad_out, node.owns_grad = np.asarray(node.grad_out + g), in_place
+
+
+def _conform(node: Function, g: Any, pdata: np.ndarray, in_place: bool) -> tuple:
+    """A gradient that is not already an array of the input's shape and dtype: checked (shape; NaN/inf
+    under detect_anomaly) and cast. Returns it and whether the walk owns it (a cast is a new array)."""
+    g = np.asarray(g)
+    if g.shape != pdata.shape:
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for an input of shape "
+                           f"{pdata.shape}")
+    if mode.anomaly:
+        check_finite(node, g, "backward gradient")
+    if g.dtype != pdata.dtype:
+        return g.astype(pdata.dtype), in_place
+    return g, False
 
 
 def _handed_once(g: np.ndarray, input_grads: tuple) -> bool:

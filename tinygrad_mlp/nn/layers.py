@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import functional as F
 from .. import registry
-from ..args import array_of
 from ..ops import Linear as LinearOp
 from ..ops import LinearReLU as LinearReLUOp
 from ..state import get_default_dtype, modify_in_place
@@ -173,27 +172,13 @@ class Linear(Module):
             uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_input(x)
+        F.check_linear_input(x, self.weight, self)
         return LinearOp.apply(x, self.weight, self.bias)
 
     def forward_relu(self, x: Tensor) -> Tensor:
         """relu(self(x)) as one fused op."""
-        self._check_input(x)
+        F.check_linear_input(x, self.weight, self)
         return LinearReLUOp.apply(x, self.weight, self.bias)
-
-    def _check_input(self, x: Any) -> None:
-        data = np.asarray(array_of(x))
-        shape = data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear({self.in_features}→{self.out_features}) got input of shape {tuple(shape)}: "
-                f"last dimension {shape[-1] if shape else None} != in_features {self.in_features}"
-            )
-        if data.dtype != self.weight.dtype:
-            raise RuntimeError(
-                f"Linear({self.in_features}→{self.out_features}): input dtype {data.dtype} != weight dtype "
-                f"{self.weight.dtype}; convert the input (e.g. x.float()) or the model (model.double())"
-            )
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..function import Function
+
+
+def check_class_targets(target: np.ndarray, n_classes: int, op: str, ignore_index: int | None = None) -> Any:
+    """Raise IndexError naming the first class index outside 0..n_classes-1 (``ignore_index`` aside);
+    return the mask of ignored targets, or None when none is ignored. One pass when every target is a
+    valid class (as unsigned, a negative int64 is huge, so one max covers both ends)."""
+    if not target.size:
+        return None
+    if target.dtype == np.int64:
+        in_range = np.maximum.reduce(target.view(np.uint64), axis=None) < n_classes
+    else:
+        in_range = 0 <= target.min() and target.max() < n_classes
+    if in_range and not (ignore_index is not None and 0 <= ignore_index < n_classes):
+        return None
+    ignored = target == ignore_index
+    valid = target[~ignored]
+    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
+        bad = valid[(valid < 0) | (valid >= n_classes)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes (valid: 0..{n_classes - 1})")
+    return ignored if ignored.any() else None
 
 
 class CrossEntropy(Function):
@@ -18,25 +40,9 @@ class CrossEntropy(Function):
 
     def forward(ctx, logits, target, reduction="mean", ignore_index=-100):
         n, n_classes = logits.shape
-        # Targets are checked here, where they are used: one pass when they are all valid classes
-        # (as unsigned, a negative int64 is huge, so one max covers both ends).
-        ignored = None
-        ignorable = ignore_index is not None and 0 <= ignore_index < n_classes
-        if target.dtype == np.int64:
-            in_range = not target.size or np.maximum.reduce(target.view(np.uint64)) < n_classes
-        else:
-            in_range = not target.size or (0 <= target.min() and target.max() < n_classes)
-        if target.size and (ignorable or not in_range):
-            ignored = target == ignore_index
-            valid = target[~ignored]
-            if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
-                bad = valid[(valid < 0) | (valid >= n_classes)][0]
-                raise IndexError(f"cross_entropy: target {bad} is out of bounds for {n_classes} classes "
-                                 f"(valid: 0..{n_classes - 1})")
-            if ignored.any():
-                target = np.where(ignored, 0, target)
-            else:
-                ignored = None
+        ignored = check_class_targets(target, n_classes, "cross_entropy", ignore_index)  # checked where used
+        if ignored is not None:
+            target = np.where(ignored, 0, target)
         # (ufunc.reduce directly: the ndarray methods add a Python layer, and these arrays are small)
         shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
         exp = np.exp(shifted)

@@ -31,33 +31,33 @@ def test_train_evaluate_predict_round_trip(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "Total params: 259" in printed and "test" in printed
-    for name in ("config.json", "history.csv", "model.npz", "results.json", "checkpoint.npz"):
+    for name in ("config.json", "history.csv", "model.safetensors", "results.json", "checkpoint.safetensors"):
         assert (out / name).exists(), name
     results = json.loads((out / "results.json").read_text())
     assert results["test"]["accuracy"] >= 0.95
     assert len((out / "history.csv").read_text().strip().splitlines()) == 31
 
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] == results["test"]["accuracy"]
 
     rows = tmp_path / "flowers.csv"
     rows.write_text("5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n")
     assert main(["predict", str(out), "--input", str(rows)]) == 0
-    assert capsys.readouterr().out.split() == ["setosa", "virginica"]
+    assert capsys.readouterr().out.split() == ["prediction", "setosa", "virginica"]
     with_labels = tmp_path / "labelled.csv"
     with_labels.write_text("sl,sw,pl,pw,species\n5.1,3.5,1.4,0.2,setosa\n")
     assert main(["predict", str(out), "--input", str(with_labels), "--output", str(tmp_path / "p.txt")]) == 0
-    assert (tmp_path / "p.txt").read_text().split() == ["setosa"]
+    assert (tmp_path / "p.txt").read_text().split() == ["prediction", "setosa"]
 
 
 def test_run_folder_is_not_overwritten_by_accident(tmp_path, capsys):
     out = tmp_path / "run"
     args = ["train", "--dataset", "xor", "--hidden", "4", "--epochs", "2", "--quiet", "--out", str(out)]
     assert main(args) == 0
-    before = (out / "model.npz").read_bytes()
+    before = (out / "model.safetensors").read_bytes()
     assert main(args) == 2
     assert "already exists" in capsys.readouterr().err
-    assert (out / "model.npz").read_bytes() == before
+    assert (out / "model.safetensors").read_bytes() == before
     assert main(args + ["--overwrite"]) == 0
 
 

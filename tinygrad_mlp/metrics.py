@@ -87,6 +87,64 @@ def r2(y_true: Any, y_pred: Any) -> float:
     return 1.0 - float(((t - p) ** 2).sum()) / ss_tot if ss_tot else float("nan")
 
 
+def classification_report(y_true: Any, y_pred: Any, class_names: Any = None, num_classes: int | None = None) -> dict:
+    """Per-class precision, recall, F1 and support with accuracy, macro and support-weighted averages —
+    the numbers of scikit-learn's ``classification_report(..., output_dict=True)`` (0 where undefined),
+    plus the confusion matrix (rows: true class, columns: predicted) as lists.
+
+    >>> r = classification_report([0, 0, 1, 1], [0, 1, 1, 1], ["cat", "dog"])
+    >>> r["accuracy"], r["classes"]["dog"]["precision"], r["classes"]["cat"]["recall"]
+    (0.75, 0.6666666666666666, 0.5)
+    """
+    n = num_classes or (len(class_names) if class_names is not None else None)
+    prf = precision_recall_f1(y_true, y_pred, n)
+    cm = confusion_matrix(y_true, y_pred, n)
+    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(len(cm))]
+    names += [str(i) for i in range(len(names), len(cm))]
+    support = prf["support"].astype(float)
+    total = float(support.sum())
+    classes = {name: {"precision": float(prf["precision"][i]), "recall": float(prf["recall"][i]),
+                      "f1": float(prf["f1"][i]), "support": int(prf["support"][i])} for i, name in enumerate(names)}
+    weights = support / total if total else np.zeros_like(support)
+    return {
+        "accuracy": float(np.trace(cm) / total) if total else float("nan"),
+        "classes": classes,
+        "macro_avg": {"precision": prf["macro_precision"], "recall": prf["macro_recall"], "f1": prf["macro_f1"],
+                      "support": int(total)},
+        "weighted_avg": {"precision": float(weights @ prf["precision"]), "recall": float(weights @ prf["recall"]),
+                         "f1": float(weights @ prf["f1"]), "support": int(total)},
+        "confusion_matrix": cm.tolist(),
+    }
+
+
+def regression_report(y_true: Any, y_pred: Any) -> dict:
+    """MSE, RMSE, MAE and R² of a regression (averaged over all outputs)."""
+    m = mse(y_true, y_pred)
+    return {"mse": m, "rmse": float(np.sqrt(m)), "mae": mae(y_true, y_pred), "r2": r2(y_true, y_pred)}
+
+
+def format_report(report: dict, loss: float | None = None) -> str:
+    """A classification or regression report as a plain-text table for a terminal."""
+    lines = [] if loss is None else [f"loss      {loss:.4f}"]
+    if "classes" not in report:
+        return "\n".join(lines + [f"{k:<10}{v:.4f}" for k, v in report.items()])
+    names = list(report["classes"])
+    width = max(12, *(len(n) + 2 for n in names))
+    head = f"{'':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"
+    lines += [f"accuracy  {report['accuracy']:.4f}", "", head]
+    rows = [(n, report["classes"][n]) for n in names] + [("", None), ("macro avg", report["macro_avg"]),
+                                                            ("weighted avg", report["weighted_avg"])]
+    for name, r in rows:
+        lines.append("" if r is None else f"{name:<{width}}{r['precision']:>10.4f}{r['recall']:>10.4f}"
+                                          f"{r['f1']:>10.4f}{r['support']:>10d}")
+    cm = report["confusion_matrix"]
+    cell = max(5, *(len(str(v)) + 2 for row in cm for v in row), *(len(n) + 1 for n in names))
+    lines += ["", "confusion matrix (rows: true, columns: predicted)",
+              f"{'':<{width}}" + "".join(f"{n[:cell - 1]:>{cell}}" for n in names)]
+    lines += [f"{n:<{width}}" + "".join(f"{v:>{cell}}" for v in row) for n, row in zip(names, cm)]
+    return "\n".join(lines)
+
+
 METRICS = {
     "accuracy": accuracy,
     "top5_accuracy": lambda t, p: top_k_accuracy(t, p, 5),

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
 import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -30,17 +33,29 @@ from . import metrics as metrics_mod
 from . import rng
 from .data import DataLoader, TensorDataset
 from .nn import BCEWithLogitsLoss, Module
+from .nn.utils import predict  # noqa: F401 - train.predict, as documented
 from .optim import Optimizer
 from .optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau
 from .state import detect_anomaly, no_grad
 from .tensor import Tensor
 from .utils.serialization import load, save
+from .utils.state_check import (
+    check_generator_state,
+    check_module_state,
+    check_optimizer_state,
+    check_scheduler_state,
+)
 
 # --- History ------------------------------------------------------------------------------------------
 
 
 class History:
-    """Per-epoch records: ``history["val_loss"]`` is a list, ``history.epochs`` the raw dicts."""
+    """Per-epoch records: ``history["val_loss"]`` is a list, ``history.epochs`` the raw dicts.
+
+    As in Keras, ``history.history`` is a dict of lists (one per logged value); iterating yields the
+    per-epoch dicts, so ``pandas.DataFrame(history)`` (or ``history.to_pandas()``) is one row per epoch.
+    ``history.plot()`` draws the curves; in Jupyter a History shows as an HTML table.
+    """
 
     def __init__(self, epochs: list | None = None) -> None:
         self.epochs: list[dict] = list(epochs or [])
@@ -57,6 +72,43 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epochs)
+
+    def __iter__(self) -> Any:
+        return iter(self.epochs)
+
+    @property
+    def history(self) -> dict:
+        """``{"loss": [...], "val_loss": [...], ...}``: every logged value as a list over epochs (Keras' shape)."""
+        return {k: [e.get(k) for e in self.epochs] for k in self.keys()}
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame, one row per epoch, indexed by epoch."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("History.to_pandas needs pandas: pip install pandas") from None
+        frame = pd.DataFrame(self.epochs, columns=self.keys())
+        return frame.set_index("epoch") if "epoch" in frame.columns else frame
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """The loss and metric curves (train vs validation); see `tinygrad_mlp.plot.plot_history`."""
+        from .plot import plot_history
+
+        return plot_history(self, path)
+
+    def _repr_html_(self) -> str:
+        keys = self.keys()
+        rows = self.epochs if len(self.epochs) <= 20 else self.epochs[:10] + [None] + self.epochs[-5:]
+
+        def cell(v: Any) -> str:
+            return f"{v:.5g}" if isinstance(v, float) else "" if v is None else html.escape(str(v))
+
+        body = "".join("<tr>" + "".join(f"<td>{cell(r.get(k))}</td>" for k in keys) + "</tr>" if r is not None
+                       else f"<tr><td colspan='{len(keys)}'>…</td></tr>" for r in rows)
+        note = f"<p>{html.escape(self.stop_reason)}</p>" if self.stop_reason else ""
+        return (f"<div><b>History</b>: {len(self.epochs)} epochs<table><thead><tr>"
+                + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + f"</tr></thead><tbody>{body}</tbody></table>"
+                + note + "</div>")
 
     def keys(self) -> list:
         out: list = []
@@ -88,9 +140,19 @@ class History:
 
 
 class Callback:
-    """Hooks into `fit`; set ``trainer.stop = True`` to end training after this epoch."""
+    """Hooks into `fit`; set ``trainer.stop = True`` to end training after this epoch.
+
+    ``on_batch_begin(trainer, step)`` and ``on_batch_end(trainer, logs)`` (logs: epoch, batch, size,
+    loss of that batch) run around every optimizer step; only callbacks that override them cost anything.
+    """
 
     def on_train_begin(self, trainer: Trainer) -> None:
+        pass
+
+    def on_batch_begin(self, trainer: Trainer, step: int) -> None:
+        pass
+
+    def on_batch_end(self, trainer: Trainer, logs: dict) -> None:
         pass
 
     def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
@@ -226,6 +288,64 @@ class JSONLogger(Callback):
             f.write(json.dumps(logs) + "\n")
 
 
+class TensorBoardLogger(Callback):
+    """Write TensorBoard event files into ``log_dir`` (extra ``tensorboard``; view with
+    ``tensorboard --logdir DIR``): every logged number per epoch (``loss``, ``val_loss``, ``lr``, …,
+    ``val_x`` grouped with ``x``), with ``histograms=True`` each parameter's histogram per epoch, and
+    with ``batch_every=N`` the loss of every N-th batch (tag ``batch/loss``)."""
+
+    def __init__(self, log_dir: str | Path, histograms: bool = False, batch_every: int = 0) -> None:
+        try:
+            from tensorboard.compat.proto import event_pb2, summary_pb2
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        except ImportError:
+            raise ImportError("TensorBoardLogger needs tensorboard: pip install 'tinygrad_mlp[tensorboard]'") from None
+        self._event, self._summary, self._writer_cls = event_pb2.Event, summary_pb2, EventFileWriter
+        self.log_dir, self.histograms, self.batch_every = Path(log_dir), histograms, batch_every
+        self.writer: Any = None
+        self._step = 0
+
+    def _write(self, step: int, values: list) -> None:
+        summary = self._summary.Summary(value=values)
+        self.writer.add_event(self._event(wall_time=time.time(), step=step, summary=summary))
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.writer = self._writer_cls(str(self.log_dir))
+        self._step = 0
+
+    def on_batch_end(self, trainer: Trainer, logs: dict) -> None:
+        self._step += 1
+        if self.batch_every and self._step % self.batch_every == 0:
+            self._write(self._step, [self._summary.Summary.Value(tag="batch/loss", simple_value=logs["loss"])])
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        S = self._summary
+        values = []
+        for key, v in logs.items():
+            if key == "epoch" or not isinstance(v, int | float) or isinstance(v, bool):
+                continue
+            if key in ("lr", "seconds"):
+                tag = key
+            else:
+                tag = f"{key[4:]}/validation" if key.startswith("val_") else f"{key}/train"
+            values.append(S.Summary.Value(tag=tag, simple_value=float(v)))
+        if self.histograms:
+            for name, p in trainer.model.named_parameters():
+                a = p.detach().numpy().astype(np.float64).ravel()
+                counts, edges = np.histogram(a, bins=30)
+                values.append(S.Summary.Value(tag=f"weights/{name}", histo=S.HistogramProto(
+                    min=float(a.min()), max=float(a.max()), num=float(a.size), sum=float(a.sum()),
+                    sum_squares=float((a * a).sum()), bucket_limit=edges[1:].tolist(), bucket=counts.tolist())))
+        self._write(logs["epoch"], values)
+        self.writer.flush()
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
@@ -282,19 +402,6 @@ def _compute_metrics(names: Sequence[str], y: np.ndarray, scores: np.ndarray) ->
     return out
 
 
-def predict(model: Module, X: Any, batch_size: int = 1024) -> np.ndarray:
-    """The model's outputs for X (numpy), in eval mode without recording."""
-    data = X._data if isinstance(X, Tensor) else np.asarray(X)
-    if data.dtype.kind in "iub" or data.dtype == np.float64:
-        data = data.astype(next(model.parameters()).dtype)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            outs = [model(Tensor(data[i:i + batch_size]))._data for i in range(0, len(data), batch_size)]
-    finally:
-        model.train(was_training)
-    return np.concatenate(outs) if outs else np.empty((0,))
 
 
 def evaluate(model: Module, data: Any, loss_fn: Any = None, metrics: Sequence[str] = ("accuracy",),
@@ -335,6 +442,7 @@ class Trainer:
         self.epoch = 0
         self.stop = False
         self.resumed = False
+        self.callbacks: list = []
 
     def state_dict(self, loader: DataLoader | None = None) -> dict:
         """Everything needed to continue bit for bit: weights, optimizer, schedule, RNGs, history."""
@@ -350,27 +458,45 @@ class Trainer:
         return copy.deepcopy(state)
 
     def load_state_dict(self, state: dict, loader: DataLoader | None = None) -> None:
-        """Restore a checkpoint; if any part does not fit, model and optimizer are left as they were."""
+        """Restore a checkpoint. Every part is checked first (model, optimizer, scheduler, history, epoch,
+        generator states): if any does not fit, this raises and nothing has changed."""
+        if not isinstance(state, dict):
+            raise ValueError(f"fit: a training checkpoint is a dict, got {type(state).__name__}")
         for key in ("model", "optimizer", "history", "epoch", "rng"):
             if key not in state:
                 raise ValueError(f"fit: the checkpoint has no {key!r}: it is not a training checkpoint "
                                  "(written by fit(checkpoint_path=...) or tinygrad-mlp train --out)")
-        model_before = {k: v.numpy().copy() for k, v in self.model.state_dict().items()}
-        optimizer_before = copy.deepcopy(self.optimizer.state_dict())
-        try:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-        except Exception:
-            self.model.load_state_dict(model_before)
-            self.optimizer.load_state_dict(optimizer_before)
-            raise
-        if self.scheduler is not None and state.get("scheduler") is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        self.history.load_state_dict(state["history"])
-        self.epoch = int(state["epoch"])
+        check_module_state(self.model, state["model"])
+        check_optimizer_state(self.optimizer, state["optimizer"])
+        if self.scheduler is not None:
+            if state.get("scheduler") is None:
+                raise ValueError(f"fit: the checkpoint has no scheduler state, this run has a "
+                                 f"{type(self.scheduler).__name__}")
+            check_scheduler_state(self.scheduler, state["scheduler"], _plain(self.scheduler.state_dict()))
+        elif state.get("scheduler") is not None:
+            raise ValueError("fit: the checkpoint holds a scheduler state, this run has no scheduler")
+        history = state["history"]
+        if (not isinstance(history, dict) or not isinstance(history.get("epochs"), list)
+                or not all(isinstance(e, dict) for e in history["epochs"])
+                or not isinstance(history.get("stop_reason"), str | type(None))):
+            raise ValueError("fit: the checkpoint's history is not a dict with a list of epoch records")
+        epoch = state["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0 or epoch != len(history["epochs"]):
+            raise ValueError(f"fit: the checkpoint's epoch {epoch!r} does not match its history of "
+                             f"{len(history['epochs'])} epochs")
+        check_generator_state(rng.default_generator, state["rng"], "fit: the checkpoint's rng")
+        loader_rng = state.get("loader_rng")
+        if loader is not None and loader.generator is not None and loader_rng is not None:
+            check_generator_state(loader.generator, loader_rng, "fit: the checkpoint's loader_rng")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(copy.deepcopy(state["scheduler"]))
+        self.history.load_state_dict(history)
+        self.epoch = epoch
         rng.default_generator.set_state(state["rng"])
-        if loader is not None and loader.generator is not None and state.get("loader_rng") is not None:
-            loader.generator.set_state(state["loader_rng"])
+        if loader is not None and loader.generator is not None and loader_rng is not None:
+            loader.generator.set_state(loader_rng)
 
 
 def _plain(obj: Any) -> Any:
@@ -390,7 +516,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
         scheduler: Any = None, callbacks: Iterable[Callback] = (), metrics: Sequence[str] = ("accuracy",),
         report_every: int = 1, progress: bool = True, batch_size: int | None = 32, shuffle: bool = True,
         detect_anomaly: bool = False, on_nan: str = "raise", checkpoint_path: str | Path | None = None,
-        resume_from: str | Path | None = None, check_data: bool = True) -> History:
+        resume_from: str | Path | None = None, check_data: bool = True, checkpoint_every: int | str = 1) -> History:
     """Train ``model`` for ``epochs`` epochs and return its `History`.
 
     ``train_data``/``val_data``: a DataLoader, a Dataset, or ``(X, y)`` (then ``batch_size`` and
@@ -401,7 +527,10 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
     A non-finite loss raises (``on_nan='raise'``) or ends training (``'stop'``) with the weights of
     the last good epoch restored. Ctrl-C ends training cleanly after saving, to
     ``checkpoint_path`` if given, the state at the last completed epoch; ``resume_from`` continues
-    from such a checkpoint exactly as if never stopped.
+    from such a checkpoint exactly as if never stopped. SIGTERM (in the main thread) is handled like
+    Ctrl-C. With ``checkpoint_path``, the state is also saved (atomically) every ``checkpoint_every``
+    epochs (an int) or seconds (a string like ``"30s"``), and at the end, so a killed run loses at most
+    that much.
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
@@ -411,7 +540,10 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
         raise ValueError(f"fit: report_every must be >= 0, got {report_every}")
     for name in metrics:
         metrics_mod.get_metric(name)
+    every_epochs, every_seconds = parse_checkpoint_every(checkpoint_every)
     loader = as_loader(train_data, batch_size, shuffle, "train_data")
+    if len(loader.dataset) == 0:
+        raise ValueError("fit: train_data holds no samples")
     if loader.shuffle and loader.generator is None:
         loader.generator = rng.Generator(int(rng.get_rng().integers(0, 2 ** 63 - 1)))
     val_loader = as_loader(val_data, 1024, False, "val_data") if val_data is not None else None
@@ -422,15 +554,17 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
         trainer.load_state_dict(load(resume_from), loader)
         trainer.resumed = True
     callbacks = list(callbacks)
+    trainer.callbacks = callbacks
     per_batch_schedule = isinstance(scheduler, OneCycleLR)
     bar = _progress_bar(progress, (epochs - trainer.epoch) * len(loader))
-    printer = _TablePrinter(report_every, metrics, val_loader is not None)
+    printer = _TablePrinter(report_every, metrics, val_loader is not None, bar)
     good_state = trainer.state_dict(loader)
     for cb in callbacks:
         cb.on_train_begin(trainer)
     model.train()
+    last_saved = (trainer.epoch, time.monotonic())
     try:
-        with _anomaly(detect_anomaly):
+        with _anomaly(detect_anomaly), _sigterm_as_interrupt():
             while trainer.epoch < epochs and not trainer.stop:
                 logs = _run_epoch(trainer, loader, val_loader, metrics, per_batch_schedule, bar, on_nan,
                                   good_state, check_data)
@@ -440,10 +574,16 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
                     cb.on_epoch_end(trainer, logs)
                 printer.row(logs)
                 good_state = trainer.state_dict(loader)
-    except KeyboardInterrupt:
-        trainer.history.interrupted = True
-        trainer.history.stop_reason = f"interrupted during epoch {trainer.epoch + 1}"
+                if checkpoint_path is not None and (
+                        (every_epochs and trainer.epoch - last_saved[0] >= every_epochs)
+                        or (every_seconds and time.monotonic() - last_saved[1] >= every_seconds)):
+                    save_checkpoint(checkpoint_path, good_state)
+                    last_saved = (trainer.epoch, time.monotonic())
+    except KeyboardInterrupt as e:
         trainer.load_state_dict(good_state, loader)
+        trainer.history.interrupted = True
+        trainer.history.stop_reason = (f"{'terminated (SIGTERM)' if isinstance(e, Terminated) else 'interrupted'} "
+                                       f"during epoch {trainer.epoch + 1}")
         if checkpoint_path is not None:
             save_checkpoint(checkpoint_path, good_state)
         print(f"\nInterrupted: kept the state after epoch {trainer.epoch}"
@@ -456,6 +596,48 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
     for cb in callbacks:
         cb.on_train_end(trainer)
     return trainer.history
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received during `fit`: handled like Ctrl-C (the last completed epoch is kept and saved)."""
+
+
+class _sigterm_as_interrupt:
+    """Within ``fit`` in the main thread, SIGTERM raises `Terminated`; the old handler comes back after."""
+
+    def __enter__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self.previous = signal.signal(signal.SIGTERM, self._handle)
+            except (ValueError, OSError):  # pragma: no cover - no signals here (e.g. an embedded interpreter)
+                self.previous = None
+
+    @staticmethod
+    def _handle(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def parse_checkpoint_every(value: int | str) -> tuple:
+    """``(epochs, seconds)`` from ``3`` / ``"3"`` (epochs) or ``"30s"`` (seconds); 0 means never."""
+    text = str(value).strip().lower()
+    try:
+        if text.endswith("s"):
+            seconds = float(text[:-1])
+            if math.isfinite(seconds) and seconds > 0:
+                return 0, seconds
+        elif not isinstance(value, bool):
+            epochs = int(text)
+            if epochs >= 0:
+                return epochs, 0.0
+    except ValueError:
+        pass
+    raise ValueError(f"checkpoint_every must be a number of epochs (e.g. 1) or of seconds (e.g. '30s'), "
+                     f"got {value!r}")
 
 
 def _anomaly(enabled: bool) -> Any:
@@ -478,7 +660,11 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
     total, count, outs, targets = 0.0, 0, [], []
     want_metrics = bool(metric_names)
     lr = optimizer.param_groups[0]["lr"]
+    begin_cbs = [cb for cb in trainer.callbacks if type(cb).on_batch_begin is not Callback.on_batch_begin]
+    end_cbs = [cb for cb in trainer.callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     for step, (x, y) in enumerate(loader, 1):
+        for cb in begin_cbs:
+            cb.on_batch_begin(trainer, step)
         if check_data:
             try:
                 _check_finite_batch(x, epoch, step, count)
@@ -507,6 +693,8 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
         n = len(x)
         total += value * n
         count += n
+        for cb in end_cbs:
+            cb.on_batch_end(trainer, {"epoch": epoch, "batch": step, "size": n, "loss": value})
         if want_metrics:
             outs.append(out._data)
             targets.append(y._data)
@@ -535,21 +723,35 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
     return logs
 
 
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where output is not a terminal but a bar still shows)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 def _progress_bar(progress: bool, total: int) -> Any:
-    if not progress or not sys.stderr.isatty():
+    """tqdm.auto's bar: a widget in Jupyter, a text bar on a terminal, nothing when output is piped."""
+    if not progress or not (_in_notebook() or sys.stderr.isatty()):
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="step", leave=False, mininterval=0.2)
+    try:
+        return tqdm(total=total, unit="step", leave=False, mininterval=0.2)
+    except ImportError:  # Jupyter without ipywidgets: tqdm's text bar instead of the widget
+        from tqdm.std import tqdm as text_tqdm
+
+        return text_tqdm(total=total, unit="step", leave=False, mininterval=0.2)
 
 
 class _TablePrinter:
-    """Prints one row per ``every`` epochs under a header."""
+    """Prints one row per ``every`` epochs under a header (through the bar's ``write``: no stale bar lines)."""
 
-    def __init__(self, every: int, metric_names: Sequence[str], has_val: bool) -> None:
+    def __init__(self, every: int, metric_names: Sequence[str], has_val: bool, bar: Any = None) -> None:
         self.every = every
+        self.bar = bar
         self.columns = ["epoch", "loss", *metric_names]
         if has_val:
             self.columns += ["val_loss"] + [f"val_{m}" for m in metric_names]
@@ -560,10 +762,17 @@ class _TablePrinter:
         if not self.every or logs["epoch"] % self.every and logs["epoch"] != 1:
             return
         if not self.printed_header:
-            print("  ".join(f"{c:>12}" for c in self.columns))
+            self._print("  ".join(f"{c:>12}" for c in self.columns))
             self.printed_header = True
         cells = []
         for c in self.columns:
             v = logs.get(c)
             cells.append(f"{v:>12d}" if isinstance(v, int) else f"{v:>12.5g}" if v is not None else " " * 12)
-        print("  ".join(cells), flush=True)
+        self._print("  ".join(cells))
+
+    def _print(self, line: str) -> None:
+        if self.bar is not None and not _in_notebook():  # (a Jupyter widget is not in the text stream)
+            self.bar.write(line, file=sys.stdout)  # clears the bar, prints, redraws it below
+            sys.stdout.flush()
+        else:
+            print(line, flush=True)

@@ -143,9 +143,9 @@ def test_cli_ctrl_c_saves_and_resume_is_bit_exact(tmp_path, monkeypatch, capsys)
     assert len((tmp_path / "cut" / "history.csv").read_text().strip().splitlines()) == 1 + 3
     monkeypatch.setattr(train_mod, "_run_epoch", real)
     assert main(args + ["--out", str(tmp_path / "cut"), "--resume"]) == 0
-    a, b = tg.load(tmp_path / "straight" / "model.npz"), tg.load(tmp_path / "cut" / "model.npz")
-    for k, v in a["model"].items():
-        assert np.array_equal(v.numpy(), b["model"][k].numpy()), k
+    a, b = tg.load(tmp_path / "straight" / "model.safetensors"), tg.load(tmp_path / "cut" / "model.safetensors")
+    for k, v in a.items():
+        assert np.array_equal(v.numpy(), b[k].numpy()), k
     ra = json.loads((tmp_path / "straight" / "results.json").read_text())
     rb = json.loads((tmp_path / "cut" / "results.json").read_text())
     assert ra["test"] == rb["test"]

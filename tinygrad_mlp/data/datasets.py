@@ -60,24 +60,39 @@ def load_digits() -> DataBundle:
 def load_csv(path: Any, target: Any = -1, header: bool | None = None, delimiter: str = ",") -> DataBundle:
     """Read a numeric CSV into features and a target.
 
-    ``target`` is a column index or name (its values may be numbers or strings: strings become
-    class indices, their names in ``target_names``), or a list of one-hot columns (the class is the
-    column holding the 1), or None for features only. Missing values, non-numeric cells and
-    ragged rows raise a ValueError that names the line and column.
+    ``target`` is a column index or name, or a list of one-hot columns (the class is the column
+    holding the 1), or None for features only. A target of whole numbers or of strings is a class
+    label: its distinct values, sorted, become classes 0..k-1, named in ``target_names``; any other
+    numeric target is a regression target (float32).
+
+    The header rule (``header=None``): the first non-empty row is a header when none of its cells
+    is a number; otherwise it is data. So a header of names is never read as data, and a data row
+    is never dropped as a header. A UTF-8 byte-order mark is ignored. Missing values, non-numeric
+    cells, NaN, inf, values too large for float32 and ragged rows raise a ValueError that names
+    the file's line and the column.
     """
     name = getattr(path, "name", str(path)) if not isinstance(path, io.StringIO) else "<text>"
-    f = open(path, newline="") if isinstance(path, str | os.PathLike) else path  # noqa: SIM115
+    try:
+        f = open(path, newline="", encoding="utf-8-sig") if isinstance(path, str | os.PathLike) else path  # noqa: SIM115
+    except IsADirectoryError:
+        raise ValueError(f"load_csv: {name} is a folder, not a CSV file") from None
     try:
         rows = list(csv.reader(f, delimiter=delimiter))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"load_csv: {name} is not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except csv.Error as e:
+        raise ValueError(f"load_csv: {name} is not a readable CSV file ({e})") from None
     finally:
         if f is not path:
             f.close()
+    if rows and rows[0] and rows[0][0].startswith("\ufeff"):  # a BOM in text handed over already decoded
+        rows[0][0] = rows[0][0][1:]
     rows = [(i + 1, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r)]
     if not rows:
         raise ValueError(f"load_csv: {name} is empty")
     first = rows[0][1]
     if header is None:
-        header = not all(_is_number(c) for c in first)
+        header = not any(_is_number(c) for c in first)
     columns = [c.strip() for c in first] if header else [f"x{i}" for i in range(len(first))]
     body = rows[1:] if header else rows
     width = len(columns)
@@ -108,9 +123,14 @@ def load_csv(path: Any, target: Any = -1, header: bool | None = None, delimiter:
                 raise ValueError(f"load_csv: {name} line {line}, column {columns[c]!r}: missing value")
         if all(_is_number(v) for v in raw):
             values = np.array([float(v) for v in raw])
-            if np.all(values == np.round(values)):
-                y = values.astype(np.int64)
-                names = [str(v) for v in np.unique(y)]
+            bad = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > np.finfo(np.float32).max))
+            if bad.size:
+                raise ValueError(f"load_csv: {name} line {body[bad[0]][0]}, column {columns[c]!r}: "
+                                 f"{raw[bad[0]]!r} is not a finite float32 number")
+            if np.all(values == np.round(values)):  # class labels, in sorted order, named by their value
+                classes, y = np.unique(values, return_inverse=True)
+                y = y.astype(np.int64)
+                names = [str(int(v)) for v in classes]
             else:
                 y, names = values.astype(np.float32), []
         else:
@@ -127,14 +147,21 @@ def _is_number(s: str) -> bool:
         return False
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _parse(cell: str, name: str, line: int, column: str) -> float:
     cell = cell.strip()
     if cell == "":
         raise ValueError(f"load_csv: {name} line {line}, column {column!r}: missing value")
     try:
-        return float(cell)
+        value = float(cell)
     except ValueError:
         raise ValueError(f"load_csv: {name} line {line}, column {column!r}: {cell!r} is not a number") from None
+    if not abs(value) <= _FLOAT32_MAX:  # nan, inf, and what overflows float32
+        raise ValueError(f"load_csv: {name} line {line}, column {column!r}: {cell!r} is not a finite float32 "
+                         f"number (clean or impute it first)")
+    return value
 
 
 def _column_index(t: Any, columns: list, name: str) -> int:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..state import modify_in_place, no_grad
 from ..tensor import Tensor
+from ..utils.state_check import check_module_state
 from .utils import zero_grads
 
 
@@ -268,6 +269,7 @@ class Module:
 
         Everything is checked before anything is written: on any error the model is unchanged.
         """
+        check_module_state(self, state_dict, strict)
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ..ops.movement import cat
-from ..state import modify_in_place
+from ..state import modify_in_place, no_grad
 from ..tensor import Tensor
 
 
@@ -70,3 +71,23 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         offset += n
     if offset != data.size:
         raise ValueError(f"vector_to_parameters: vector has {data.size} elements, parameters need {offset}")
+
+
+def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs for X (numpy), in eval mode without recording, in batches.
+
+    >>> import tinygrad_mlp as tg
+    >>> predict(tg.nn.Linear(3, 2), tg.zeros(5, 3)).shape
+    (5, 2)
+    """
+    data = X.numpy() if isinstance(X, Tensor) else np.asarray(X)
+    if data.dtype.kind in "iub" or data.dtype == np.float64:
+        data = data.astype(next(model.parameters()).dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            outs = [model(Tensor(data[i:i + batch_size])).numpy() for i in range(0, len(data), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs) if outs else np.empty((0,))

@@ -10,6 +10,7 @@ import numpy as np
 from ..nn.utils import zero_grads
 from ..state import enable_grad, modify_in_place
 from ..tensor import Tensor
+from ..utils.state_check import check_optimizer_state
 
 
 class Optimizer:
@@ -134,6 +135,7 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore state saved by ``state_dict``; checked first, so on error nothing changes."""
+        check_optimizer_state(self, state_dict)
         groups = state_dict.get("param_groups")
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
             raise ValueError(f"{type(self).__name__}.load_state_dict: saved state has "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,20 @@ class ModelSummary:
                           f"Total params: {self.total_params:,}", f"Trainable params: {self.trainable_params:,}"])
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """The same table as HTML, for Jupyter."""
+        head = "".join(f"<th style='text-align:{a}'>{h}</th>" for h, a in
+                       (("Layer", "left"), ("Type", "left"), ("Output shape", "left"), ("Params", "right")))
+        body = "".join(f"<tr><td style='text-align:left'>{html.escape(str(n))}</td>"
+                       f"<td style='text-align:left'>{html.escape(str(t))}</td>"
+                       f"<td style='text-align:left'>{html.escape(str(s)) if s is not None else '-'}</td>"
+                       f"<td style='text-align:right'>{p:,}</td></tr>" for n, t, s, p in self.rows)
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>"
+                f"<tr><td colspan='3'><b>Total params</b></td><td style='text-align:right'>"
+                f"<b>{self.total_params:,}</b></td></tr>"
+                f"<tr><td colspan='3'>Trainable params</td><td style='text-align:right'>{self.trainable_params:,}"
+                f"</td></tr></tfoot></table>")
 
 
 def summary(model: Any, input_shape: tuple | None = None, dtype: Any = None) -> ModelSummary:

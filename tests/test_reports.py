@@ -182,3 +182,23 @@ def test_train_tensorboard_flag(tmp_path):
     acc.Reload()
     assert [e.step for e in acc.Scalars("loss/validation")] == [1, 2, 3]
     assert "weights/0.weight" in acc.Tags()["histograms"]
+
+
+def test_evaluate_a_csv_regression_run_reports_its_mse_as_the_loss(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (120, 2))
+    y = X[:, 0] ** 2 - X[:, 1] + 0.1 * rng.standard_normal(120)
+    data = tmp_path / "curve.csv"
+    np.savetxt(data, np.c_[X, y], delimiter=",", header="a,b,y", comments="")
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", f"csv:{data}", "--hidden", "8", "--epochs", "5", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    model, meta, cfg = load_run(run)
+    Xs, ys, _ = load_dataset(cfg)
+    _, X_test, _, y_test = split(cfg, Xs, ys)
+    outputs = predict(model, apply_scaler(meta, X_test)).reshape(-1)
+    expected = sk_metrics.mean_squared_error(y_test.reshape(-1), outputs)
+    assert report["mse"] == pytest.approx(expected, rel=1e-5) and report["loss"] == pytest.approx(expected, rel=1e-5)
+    assert report["r2"] == pytest.approx(sk_metrics.r2_score(y_test.reshape(-1), outputs), rel=1e-5)

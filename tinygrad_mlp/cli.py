@@ -29,6 +29,7 @@ from .experiment import (
     run,
     split,
 )
+from .utils.serialization import atomic_write_text
 
 
 def _hidden(text: str) -> list:
@@ -253,8 +254,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     X_test = apply_scaler(meta, X_test)
     loss_name, n_out = _loss_name(meta, cfg), meta["model"]["out_features"]
     one_hot_targets = meta["classification"] and loss_name in ("mse", "bce_with_logits")
-    loss = evaluate(model, (X_test, one_hot(y_test, n_out) if one_hot_targets else y_test),
-                    nn.LOSSES[loss_name](), ())["loss"]
+    targets = one_hot(y_test, n_out) if one_hot_targets else y_test
+    if not meta["classification"] and targets.ndim == 1:  # one column per output, as in training
+        targets = targets.reshape(-1, 1)
+    loss = evaluate(model, (X_test, targets), nn.LOSSES[loss_name](), ())["loss"]
     outputs = predict(model, X_test)
     if meta["classification"]:
         report = metrics.classification_report(y_test, outputs, meta["classes"], n_out)
@@ -321,7 +324,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     csv.writer(buffer, lineterminator="\n").writerows(writer_rows)
     text = buffer.getvalue()
     if args.output:
-        Path(args.output).write_text(text)
+        atomic_write_text(Path(args.output), text)  # a failed write leaves any old file whole
     else:
         sys.stdout.write(text)
     return 0

@@ -1,5 +1,5 @@
-"""``python -m benchmarks``: the quick set (step time, weight layout, per-op overhead, scaling, memory, and the
-MNIST epoch when the data is found), in about two minutes. Each prints JSON lines."""
+"""``python -m benchmarks``: the quick set (step time, weight layout, per-op overhead, scaling, memory, torch-
+identical random draws, and the MNIST epoch when the data is found), in about two minutes. Each prints JSON lines."""
 
 import os
 import subprocess
@@ -9,7 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 mnist = os.environ.get("TINYGRAD_MLP_MNIST") or str(HERE.parent.parent / "shared" / "data" / "mnist")
 runs = [["step_time", "--quick"], ["layout", "--quick"], ["overhead"], ["scaling", "--quick"],
-        ["memory", "--steps", "300"]]
+        ["memory", "--steps", "300"], ["rng", "--quick"]]
 if Path(mnist).is_dir():
     runs.append(["mnist_epoch", "--quick", "--data-root", mnist])
 for args in runs:

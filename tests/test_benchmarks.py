@@ -66,3 +66,8 @@ def test_layout_benchmark_times_every_product_and_the_step():
     for r in records:
         assert r["row_major_us"] > 0 and r["column_major_us"] > 0 and r["column_over_row"] > 0
     assert all(r["default_us"] > 0 and r["default_over_row"] > 0 for r in steps)
+
+
+def test_rng_benchmark_compares_the_torch_stream_with_numpy():
+    records = [r for r in run("benchmarks.rng", "--quick") if r.get("benchmark") == "rng"]
+    assert records and all(r["ours_over_numpy"] > 0 for r in records)

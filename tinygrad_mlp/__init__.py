@@ -7,8 +7,10 @@
 tensor([3., 0.])
 """
 
-from . import data, dtypes, functional, metrics, nn, optim, registry, state, train  # noqa: E402
-from .device import backends, cuda, device
+from . import autograd, data, dtypes, functional, metrics, nn, optim, registry, state, train  # noqa: E402
+from .args import Size
+from .compile import compile  # noqa: A004 - torch's name: tg.compile(step)
+from .device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
 from .dtypes import (  # noqa: A004
     bool,
     double,
@@ -63,6 +65,7 @@ from .state import (
     set_grad_enabled,
 )
 from .tensor import Tensor
+from .tensor_api import set_printoptions
 from .toplevel import *  # noqa: F403 - torch-style free functions that are not ops: tg.is_tensor, tg.argmax, ...
 from .toplevel import __all__ as _toplevel_all
 from .utils.gradcheck import gradcheck

@@ -12,6 +12,18 @@ from .function import Function
 from .state import get_default_dtype
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as torch's (``tg.Size([2, 3])``) and knows its ``numel()``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"tg.Size({list(self)})"
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+
 def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     """numpy array from Python data / arrays / tensors; Python floats get the default dtype."""
     tensor_type = Function.tensor_type
@@ -87,6 +99,36 @@ def index_arg(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(index_arg(i) for i in index)
     return index
+
+
+class TwoStep(tuple):
+    """An index that mixes integers with advanced (array) indices, as torch applies it: the integers
+    (with the slices) first as a select, then the advanced part on the result. numpy would treat the
+    integers as advanced indices too, and move the broadcast dimensions to the front."""
+
+
+def _is_int(i: Any) -> bool:
+    return (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))) or (
+        isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu")
+
+
+def _is_advanced(i: Any) -> bool:
+    return isinstance(i, (np.ndarray, range)) and not _is_int(i)
+
+
+def torch_index(index: Any) -> Any:
+    """``index_arg``, and torch's order for an index that mixes integers and arrays (`TwoStep`)."""
+    index = index_arg(index)
+    if type(index) is not tuple or not any(_is_advanced(i) for i in index) or not any(_is_int(i) for i in index):
+        return index
+    first = tuple(slice(None) if _is_advanced(i) else i for i in index)
+    second = tuple(i if _is_advanced(i) or i is Ellipsis else slice(None) for i in index if not _is_int(i))
+    return TwoStep((first, second))
+
+
+def take(a: np.ndarray, index: Any) -> np.ndarray:
+    """``a[index]`` for an index from `torch_index` (a view where numpy gives one)."""
+    return a[index[0]][index[1]] if type(index) is TwoStep else a[index]
 
 
 def resolve_shape(old: tuple, new: tuple) -> tuple:

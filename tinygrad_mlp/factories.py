@@ -2,7 +2,7 @@
 
 >>> import tinygrad_mlp as tg
 >>> tg.zeros(2, 3).shape, tg.arange(4).tolist(), tg.tensor([1.5]).dtype
-((2, 3), [0, 1, 2, 3], dtype('float32'))
+(tg.Size([2, 3]), [0, 1, 2, 3], dtype('float32'))
 """
 
 from __future__ import annotations
@@ -123,12 +123,12 @@ def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = Non
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator: Any = None) -> Tensor:
     """Indices drawn from the rows of ``input`` (non-negative weights), as torch.multinomial."""
-    return Tensor(rng.multinomial(input.numpy(), num_samples, replacement, generator))
+    return Tensor(rng.multinomial(input.detach().numpy(), num_samples, replacement, generator))
 
 
 def bernoulli(input: Tensor, *, generator: Any = None) -> Tensor:
     """0/1 samples with the probabilities in ``input``."""
-    return Tensor(rng.bernoulli(input.numpy(), None, input.dtype, generator))
+    return Tensor(rng.bernoulli(input.detach().numpy(), None, input.dtype, generator))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,

@@ -74,7 +74,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def check_linear_input(x: Any, weight: Tensor, who: Any) -> None:
     """The input of ``x @ weight.T``: its last dimension must be in_features, its dtype the weight's.
     ``who`` (a name, or the nn.Linear) is formatted only for the error message."""
-    xa, wa = np.asarray(array_of(x)), weight.numpy()
+    xa, wa = np.asarray(array_of(x)), array_of(weight)
     shape = xa.shape
     if not shape or shape[-1] != wa.shape[1] or (xa.dtype is not wa.dtype and xa.dtype != wa.dtype):
         _linear_input_error(shape, xa.dtype, wa, who)
@@ -95,14 +95,20 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> 
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > input.ndim or any(p < 0 for p in pad):
-        raise ValueError(
-            f"pad: expected an even number (at most 2 x {input.ndim}) of non-negative sizes, got {pad}"
-        )
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: expected an even number (at most 2 x {input.ndim}) of sizes, got {pad}")
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return ops.Pad.apply(input, pad=tuple(widths), value=value)
+    out = input
+    if any(lo > 0 or hi > 0 for lo, hi in widths):
+        out = ops.Pad.apply(input, pad=tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths), value=value)
+    if any(lo < 0 or hi < 0 for lo, hi in widths):  # negative sizes crop, as torch's
+        crop = tuple(slice(-min(lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, out.shape))
+        if any(c.start > c.stop for c in crop):
+            raise RuntimeError(f"pad: padding {pad} would give a negative size for input of shape {tuple(input.shape)}")
+        out = out[crop]
+    return out
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -215,7 +221,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
     picked = ops.TakeAlongDim.apply(input, indices=np.expand_dims(safe, class_dim), dim=class_dim).squeeze(class_dim)
-    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else as_tensor(weight).numpy()
+    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else array_of(as_tensor(weight))
     w_picked = np.where(ignored, 0, w[safe]).astype(input.dtype)
     loss = -picked * Tensor(w_picked)
     if reduction == "mean":
@@ -235,7 +241,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     0.2413
     """
     t_arr = np.asarray(array_of(target))
-    x = input.numpy()
+    x = array_of(input)
     if weight is None and label_smoothing == 0 and x.ndim == 2 and t_arr.dtype.kind in "iu":
         # the common case as one fused op: log-softmax, pick and reduce in one pass
         if t_arr.shape != x.shape[:1]:
@@ -275,7 +281,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     smooth = where(ignored, 0.0, smooth)
     if reduction == "mean":
         kept = t[t != ignore_index]
-        denom = w.numpy()[kept].sum() if w is not None else kept.size
+        denom = array_of(w)[kept].sum() if w is not None else kept.size
         smooth = smooth.sum() / Tensor(np.asarray(denom, dtype=input.dtype))
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
@@ -284,7 +290,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
 
 def _safe_log(x: Tensor) -> Tensor:
     """log(x) clamped at -100 like torch's BCE, with no nan gradient where x == 0."""
-    positive = x.numpy() > 0
+    positive = array_of(x) > 0
     return where(Tensor(positive), where(Tensor(positive), x, 1.0).log(), -100.0).clamp(min=-100.0)
 
 
@@ -292,7 +298,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     """BCE of probabilities in [0, 1]; the logs are clamped at -100 as torch does."""
     target = as_tensor(target)
     _same_shape(input, target, "binary_cross_entropy")
-    x = input.numpy()
+    x = array_of(input)
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(
             f"binary_cross_entropy: input values must be probabilities in [0, 1], got min {np.nanmin(x):.4g} "
@@ -306,7 +312,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
 
 
 def _check_binary_targets(target: Tensor, op: str) -> None:
-    t = target.numpy()
+    t = array_of(target)
     if t.size and (t.min() < 0 or t.max() > 1):
         raise ValueError(f"{op}: targets must be in [0, 1], got min {t.min():.4g} max {t.max():.4g}")
 

@@ -231,7 +231,7 @@ def plot_gradient_field(f: Callable, xlim: tuple = (-3, 3), ylim: tuple = (-3, 3
     u, v = -x.grad.numpy().reshape(gx.shape), -y.grad.numpy().reshape(gy.shape)
     fx, fy = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
     with no_grad():
-        fz = f(Tensor(fx), Tensor(fy)).numpy()
+        fz = f(Tensor(fx), Tensor(fy)).detach().numpy()
     fig = _figure(5.6, 5)
     ax = fig.subplots()
     contours = ax.contour(fx, fy, fz, levels=10, cmap="viridis", alpha=0.7)

@@ -147,12 +147,12 @@ class _BaseMLP(BaseEstimator):
     @property
     def coefs_(self) -> list:
         check_is_fitted(self, "_model")
-        return [m.weight.numpy().T.copy() for m in self._model.modules() if isinstance(m, nn.Linear)]
+        return [m.weight.detach().numpy().T.copy() for m in self._model.modules() if isinstance(m, nn.Linear)]
 
     @property
     def intercepts_(self) -> list:
         check_is_fitted(self, "_model")
-        return [m.bias.numpy().copy() for m in self._model.modules() if isinstance(m, nn.Linear)]
+        return [m.bias.detach().numpy().copy() for m in self._model.modules() if isinstance(m, nn.Linear)]
 
     def _weights(self) -> list:
         return [m.weight for m in self._model.modules() if isinstance(m, nn.Linear)]
@@ -241,7 +241,7 @@ class _BaseMLP(BaseEstimator):
                 score < self.best_validation_score_ + self.tol else 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best_state = {k: v.numpy().copy() for k, v in self._model.state_dict().items()}
+                self._best_state = {k: v.detach().numpy().copy() for k, v in self._model.state_dict().items()}
         else:
             loss = self.loss_curve_[-1]
             self._no_improvement_count = self._no_improvement_count + 1 if loss > self.best_loss_ - self.tol else 0

@@ -171,3 +171,26 @@ def modify_in_place(*tensors: Any) -> list:
         t._version = stamp
         arrays.append(t._data)
     return arrays
+
+
+def as_recorded(tensor: Any, stamp: int) -> Any:
+    """The tensor as a node recorded at time ``stamp`` saw it. A recorded in-place op gives a tensor a new
+    value and grad_fn, and leaves the old one behind in ``_previous`` as (the op's time, old tensor), so
+    that nodes recorded before it still differentiate through the value they used (as torch's)."""
+    previous = getattr(tensor, "_previous", None)
+    while previous is not None and previous[0] > stamp:
+        tensor = previous[1]
+        previous = getattr(tensor, "_previous", None)
+    return tensor
+
+
+# --- tg.autograd.grad's capture -------------------------------------------------------------------
+# While autograd.grad runs, the gradients of its inputs are collected here ({id: [tensor, grad]}, one dict
+# per call) instead of being accumulated into any .grad.
+captures: list = []
+
+
+def capture(tensor: Any, grad: np.ndarray) -> None:
+    entry = captures[-1].get(id(tensor))
+    if entry is not None and entry[0] is tensor:
+        entry[1] = grad.copy() if entry[1] is None else entry[1] + grad

@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from .args import check_can_require_grad, to_array
+from .args import Size, check_can_require_grad, to_array
 from .function import Function, check_finite
 from .registry import OpMethods
-from .state import clock, mode, modify_in_place
+from .state import as_recorded, capture, captures, clock, mode, modify_in_place
 from .tensor_api import TensorAPI
 from .tracing import print_trace
 
@@ -48,9 +48,11 @@ class Tensor(TensorAPI, OpMethods):
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_ctx", "_requires_grad", "_grad", "_version", "_retains_grad", "__weakref__")
+    # (_previous: set only by a recorded in-place op, see state.as_recorded)
+    __slots__ = ("_data", "_ctx", "_requires_grad", "_grad", "_version", "_retains_grad", "_previous", "__weakref__")
     __array_ufunc__ = None  # numpy defers `ndarray (op) Tensor` to our reflected operators
     __hash__ = object.__hash__  # == is elementwise, identity is the hash (as in torch)
+    _grad_hooks: dict = {}  # register_hook's: id of a non-leaf's node or of a leaf -> (weak ref to it, hooks)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         arr = to_array(data, dtype)
@@ -76,8 +78,8 @@ class Tensor(TensorAPI, OpMethods):
 
     # --- the data ---------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -88,14 +90,15 @@ class Tensor(TensorAPI, OpMethods):
         return self._data.dtype
 
     def numpy(self) -> np.ndarray:
-        """The underlying numpy array (shared, not copied)."""
+        """The underlying numpy array (shared, not copied). The package itself calls ``.detach().numpy()`` on
+        tensors that require grad (as torch requires)."""
         return self._data
 
     def item(self) -> Any:
         if self._data.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python scalar, "
-                f"this one has shape {self.shape}"
+                f"this one has shape {tuple(self.shape)}"
             )
         return self._data.item()
 
@@ -189,18 +192,21 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool, records: list 
     g0 = _root_gradient(root, gradient)
     if root._ctx is None:
         _accumulate_leaf(root, g0, owned=True)
-        return
+        return _flush_hooked_leaves()
     order = topological_order(root._ctx)
     _check_versions(order)
     in_place = records is None  # a trace shows each upstream gradient: nothing may change them then
     root._ctx.grad_out, root._ctx.owns_grad = g0, in_place
     if root._retains_grad:
         root._grad = Tensor._wrap(g0.copy())
+    hooks = Tensor._grad_hooks  # register_hook's table (usually empty)
     try:
         for node in order:  # each node comes after every node that uses its output
             grad = node.grad_out
             if grad is not None:
                 node.grad_out = None
+                if hooks and id(node) in hooks:
+                    grad = _run_hooks(node, grad)
                 if node.output() is not None:  # (only while someone holds the node's output tensor)
                     _keep_output_grad(node, grad)
                 input_grads = type(node).backward(node, grad)  # (through the class: torch-style staticmethods too)
@@ -211,7 +217,9 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool, records: list 
                 _send(node, grad, input_grads, in_place)
             if not retain_graph:
                 node.free()
+        _flush_hooked_leaves()  # (leaves with register_hook hooks, if any)
     except BaseException:
+        _hooked_leaves.clear()
         for node in order:  # after an error, leave no half-summed gradients behind
             node.grad_out = None
         raise
@@ -238,6 +246,8 @@ _DONE = object()  # topological_order's marker: the node under it is finished
 def _keep_output_grad(node: Function, grad: np.ndarray) -> None:
     """While the node's output tensor lives, keep a copy of its gradient: as ``.grad`` if it asked to
     ``retain_grad()``, and on the node for graphs drawn after backward."""
+    if captures:
+        return capture(node.output(), grad)
     node.output_grad = grad.copy()
     out = node.output()
     if out is not None and out._retains_grad:
@@ -255,7 +265,7 @@ def _check_versions(order: list) -> None:
 def topological_order(root: Function) -> list:
     """Every node that leads to ``root``, each after all the nodes that use its output (reverse
     post-order of a depth-first search, with an explicit stack)."""
-    post, seen, stack = [], set(), [root]
+    post, seen, stack, now = [], set(), [root], clock[0]
     while stack:
         node = stack.pop()
         if node is _DONE:  # every input of the node below the marker has been ordered
@@ -269,6 +279,8 @@ def topological_order(root: Function) -> list:
                                "the first time if you need to backward twice.")
         seen.add(node)
         stack += (node, _DONE)
+        if node._stamp != now:  # (something changed in place since this node's forward)
+            node.parents = tuple(as_recorded(p, node._stamp) for p in node.parents)
         for parent, needed in zip(node.parents, node.needs_input_grad):
             if needed and parent._ctx is not None and parent._ctx not in seen:
                 stack.append(parent._ctx)
@@ -337,10 +349,16 @@ def _handed_once(g: np.ndarray, input_grads: tuple) -> bool:
     return count == 1
 
 
-def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool, hooks_done: bool = False) -> None:
     """Add g into leaf.grad; an array the walk does not own is copied before it is kept."""
     if not leaf._requires_grad:
         return
+    if Tensor._grad_hooks and not hooks_done and id(leaf) in Tensor._grad_hooks:
+        entry = _hooked_leaves.get(id(leaf))  # summed first: its hooks run once on the total (as torch)
+        _hooked_leaves[id(leaf)] = (leaf, g.copy() if entry is None else entry[1] + g)
+        return None
+    if captures:  # (tg.autograd.grad: collected, not accumulated)
+        return capture(leaf, g)
     grad = leaf._grad
     if grad is None:
         leaf._grad = Tensor._wrap(g if owned else g.copy(order="K"))  # (keeping a column-major weight's layout)
@@ -348,3 +366,24 @@ def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
         np.add(grad._data, g, out=grad._data)
     else:
         grad._data = grad._data + g
+
+
+_hooked_leaves: dict = {}  # during a backward: id -> (leaf, its summed gradient) for leaves with hooks
+
+
+def _flush_hooked_leaves() -> None:
+    """Each hooked leaf's hooks run once on its summed gradient, which then goes to ``.grad``."""
+    pending = list(_hooked_leaves.values())
+    _hooked_leaves.clear()
+    for leaf, g in pending:
+        _accumulate_leaf(leaf, _run_hooks(leaf, g), True, hooks_done=True)
+
+
+def _run_hooks(key: Any, g: np.ndarray) -> np.ndarray:
+    """register_hook's hooks, in order, on a copy of the gradient; a hook that returns a tensor replaces it."""
+    g = g.copy()
+    for hook in list(Tensor._grad_hooks[id(key)][1]):
+        out = hook(Tensor._wrap(g))
+        if out is not None:
+            g = np.array(to_array(out), dtype=g.dtype).reshape(g.shape)
+    return g

@@ -3,15 +3,79 @@ comparisons (never differentiated) and in-place methods (never recorded). `Tenso
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import rng
-from .args import array_of, dims, index_arg, to_array
-from .ops import Cast, Clone
+from .args import Size, array_of, dims, to_array, torch_index
+from .ops import Cast, Clone, SetItem
+from .ops.movement import assign
+from .promotion import check_in_place, promote, promote_sub, result_type, true_divide_type
 from .state import get_default_dtype, mode, modify_in_place
+
+PRINT_OPTIONS = {"precision": 4, "sci_mode": None, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None, edgeitems: int | None = None,
+                     linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """As ``torch.set_printoptions``: digits after the point (4), scientific notation forced on or off
+    (``sci_mode``, None = decide from the values), summarising above ``threshold`` elements."""
+    if profile is not None:
+        PRINT_OPTIONS.update({"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+                              "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                              "full": dict(precision=4, threshold=2**62, edgeitems=3, linewidth=80)}[profile])
+    for key, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                       ("linewidth", linewidth)):
+        if value is not None:
+            PRINT_OPTIONS[key] = int(value)
+    PRINT_OPTIONS["sci_mode"] = sci_mode
+
+
+def _float_formatter(a: np.ndarray) -> Any:
+    """torch's rule: whole numbers print as ``3.``; scientific notation when the finite non-zero values
+    span more than 1000x, or exceed 1e8, or go below 1e-4; otherwise fixed with ``precision`` digits.
+    Every element is padded to one width."""
+    p = PRINT_OPTIONS["precision"]
+    finite = np.abs(a[np.isfinite(a)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    sci = PRINT_OPTIONS["sci_mode"]
+    if sci is None and np.all(nonzero == np.round(nonzero)):
+        fmt = "{:.0f}."
+        if nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8):
+            fmt = "{:." + str(p) + "e}"
+    else:
+        if sci is None:
+            sci = bool(nonzero.size) and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
+                                          or nonzero.min() < 1e-4)
+        fmt = "{:." + str(p) + ("e}" if sci else "f}")
+
+    def one(v: Any) -> str:
+        return fmt.format(v) if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf"))
+
+    width = max((len(one(v)) for v in a.ravel()[:10000]), default=0)
+    return lambda v: one(v).rjust(width)
+
+
+def _summarized(a: np.ndarray, edge: int) -> np.ndarray:
+    """The elements a summarised print shows (the formatting is chosen from those only, as torch's)."""
+    for axis, n in enumerate(a.shape):
+        if n > 2 * edge:
+            a = np.concatenate([a.take(range(edge), axis), a.take(range(n - edge, n), axis)], axis)
+    return a
+
+
+def _format_array(a: np.ndarray) -> str:
+    opts = {"separator": ", ", "prefix": "tensor(", "max_line_width": PRINT_OPTIONS["linewidth"],
+            "threshold": PRINT_OPTIONS["threshold"], "edgeitems": PRINT_OPTIONS["edgeitems"]}
+    if a.dtype.kind == "f" and a.size:
+        shown = a if a.size <= opts["threshold"] else _summarized(a, opts["edgeitems"])
+        text = np.array2string(a, formatter={"float_kind": _float_formatter(shown)}, **opts)
+    else:
+        text = np.array2string(a, **opts)
+    return text.replace(", ..., ", ",  ..., ") if a.size > opts["threshold"] else text
 
 
 class TensorAPI:
@@ -25,9 +89,9 @@ class TensorAPI:
         return "cpu"
 
     def size(self, dim: int | None = None) -> tuple | int:
-        """The shape, or the length of one dimension (``x.size(0)``)."""
+        """The shape (a `Size`), or the length of one dimension (``x.size(0)``)."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[dims(dim, self.ndim, "size")[0]]
 
     def dim(self) -> int:
@@ -56,7 +120,8 @@ class TensorAPI:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {tuple(self.shape)})")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -71,12 +136,10 @@ class TensorAPI:
         return int(self.item())
 
     def __repr__(self) -> str:
+        """torch's layout: ``tensor([1.5000, 2.0000], requires_grad=True)``; dtype shown when it is not
+        the default float, int64 or bool."""
         a = self._data
-        if a.dtype.kind == "f" and a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
-            body = np.array2string(a, separator=", ", prefix="tensor(", max_line_width=80)
-        else:
-            body = np.array2string(a, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
-                                   max_line_width=80)
+        body = _format_array(a)
         extras = []
         if a.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype={a.dtype}")
@@ -85,6 +148,16 @@ class TensorAPI:
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``, and ``f"{loss}"`` as the number too)."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     @property
     def T(self) -> Any:  # noqa: N802
@@ -149,7 +222,7 @@ class TensorAPI:
 
     # --- comparisons: bool tensors, never differentiated ------------------------------------------
     def _compare(self, other: Any, fn: Any) -> Any:
-        return self._wrap(fn(self._data, array_of(other)))
+        return self._wrap(fn(*promote(self._data, array_of(other))))  # compared in torch's result type
 
     def __lt__(self, other: Any) -> Any:
         return self._compare(other, np.less)
@@ -210,22 +283,77 @@ class TensorAPI:
     def any(self) -> Any:
         return self._wrap(np.asarray(self._data.any()))
 
-    # --- in-place methods: never recorded; refused where they would corrupt a gradient ----------
-    def _inplace(self, op: str) -> np.ndarray:
-        if self._requires_grad and mode.grad_enabled:
-            kind = "a leaf Variable that requires grad" if self._ctx is None else "a tensor in the graph"
-            raise RuntimeError(f"{op}: {kind} is being used in an in-place operation; wrap it in tg.no_grad()")
-        return modify_in_place(self)[0]
+    # --- in-place methods ------------------------------------------------------------------------
+    # As torch: on a leaf that requires grad they are refused under grad mode; on a tensor in the graph
+    # (or with an operand that requires grad) they are recorded: the op runs out of place on a snapshot
+    # of the tensor, and the tensor takes the result's data and node (its grad_fn becomes e.g. AddBackward).
+    # Nodes recorded before the change that used the old tensor then refuse to backward (version clock).
+    # Otherwise the data is written in place. Either way the tensor keeps its dtype (or the op is refused).
+    def _records(self, op: str, *others: Any) -> bool:
+        """Whether the in-place op ``op`` is to be recorded (refusing it on a leaf that requires grad)."""
+        if not mode.grad_enabled:
+            return False
+        if self._requires_grad:
+            if self._ctx is None:
+                raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                                   "operation (update it inside tg.no_grad())")
+            return True
+        for o in others:
+            if isinstance(o, TensorAPI) and o._requires_grad:
+                return True
+        return False
 
-    def zero_(self) -> Any:
-        self._inplace("zero_").fill(0)
+    def _rebind(self, op: str, compute: Any) -> Any:
+        """Record an in-place op: ``compute(snapshot)`` out of place, then this tensor becomes its result."""
+        old = self._ctx
+        snapshot = self._wrap(self._data, old)  # the tensor as it was, for the nodes recorded before
+        snapshot._version, snapshot._previous = self._version, getattr(self, "_previous", None)
+        if old is not None:
+            old.output = weakref.ref(snapshot)
+        result = compute(snapshot)
+        check_in_place(self._data.dtype, result.dtype, op)
+        if result.dtype != self._data.dtype:
+            result = Cast.apply(result, dtype=self._data.dtype)
+        modify_in_place(self)  # a new version: nodes recorded before it see the snapshot (tensor._as_recorded)
+        self._data, self._ctx, self._requires_grad = result._data, result._ctx, result._requires_grad
+        self._previous = (self._version, snapshot)
+        if self._ctx is not None:
+            self._ctx.output = weakref.ref(self)
         return self
 
+    def _inplace(self, op: str) -> np.ndarray:
+        """The array to write into, for in-place ops that are never recorded."""
+        if self._requires_grad and mode.grad_enabled:
+            if self._ctx is None:
+                raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                                   "operation (update it inside tg.no_grad())")
+            raise RuntimeError(f"{op}: is not differentiable in place on a tensor in the graph (it requires "
+                               "grad); use the out-of-place form, or call it on a .detach()ed tensor")
+        return modify_in_place(self)[0]
+
+    def _write(self, op: str, ufunc: Any, other: Any) -> Any:
+        """The unrecorded arithmetic in-place ops: computed into this tensor's own array."""
+        o = array_of(other)
+        dt = self._data.dtype
+        if type(o) is not np.ndarray or o.dtype is not dt or (ufunc is np.divide and dt.kind != "f"):
+            kind = true_divide_type if ufunc is np.divide else result_type
+            check_in_place(dt, kind(self._data, o), op)
+        (dst,) = modify_in_place(self)
+        ufunc(dst, o, out=dst, casting="unsafe")
+        return self
+
+    def zero_(self) -> Any:
+        return self.fill_(0)
+
     def fill_(self, value: Any) -> Any:
-        self._inplace("fill_").fill(value)
+        if self._records("fill_", value):
+            return self._rebind("fill_", lambda s: SetItem.apply(s, value, index=Ellipsis))
+        self._inplace("fill_").fill(array_of(value))
         return self
 
     def copy_(self, src: Any) -> Any:
+        if self._records("copy_", src):
+            return self._rebind("copy_", lambda s: SetItem.apply(s, src, index=Ellipsis))
         arr = to_array(src)
         dst = self._inplace("copy_")
         try:
@@ -236,25 +364,33 @@ class TensorAPI:
         return self
 
     def add_(self, other: Any, alpha: Any = 1) -> Any:
-        dst = self._inplace("add_")
-        o = array_of(other)
-        np.add(dst, o * alpha if alpha != 1 else o, out=dst, casting="unsafe")
-        return self
+        if alpha != 1:
+            other = other * alpha
+        if self._records("add_", other):
+            return self._rebind("add_", lambda s: s + other)
+        return self._write("add_", np.add, other)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Any:
-        return self.add_(array_of(other), alpha=-alpha)
+        if alpha != 1:
+            other = other * alpha
+        if self._records("sub_", other):
+            return self._rebind("sub_", lambda s: s - other)
+        promote_sub(self._data, array_of(other))  # (refused on bools, as torch)
+        return self._write("sub_", np.subtract, other)
 
     def mul_(self, other: Any) -> Any:
-        dst = self._inplace("mul_")
-        np.multiply(dst, array_of(other), out=dst, casting="unsafe")
-        return self
+        if self._records("mul_", other):
+            return self._rebind("mul_", lambda s: s * other)
+        return self._write("mul_", np.multiply, other)
 
     def div_(self, other: Any) -> Any:
-        dst = self._inplace("div_")
-        np.divide(dst, array_of(other), out=dst, casting="unsafe")
-        return self
+        if self._records("div_", other):
+            return self._rebind("div_", lambda s: s / other)
+        return self._write("div_", np.divide, other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        if self._records("clamp_"):
+            return self._rebind("clamp_", lambda s: s.clamp(min, max))
         dst = self._inplace("clamp_")
         np.clip(dst, min, max, out=dst)
         return self
@@ -272,29 +408,21 @@ class TensorAPI:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        dst = self._inplace("__setitem__")
-        dst[index_arg(index)] = array_of(value)
+        idx = torch_index(index)
+        if self._records("__setitem__", value):
+            self._rebind("__setitem__", lambda s: SetItem.apply(s, value, index=idx))
+            return
+        assign(self._inplace("__setitem__"), idx, array_of(value))
 
-    # `x -= lr * g` etc.: in place (same tensor, still a leaf) where torch would be, e.g. under
-    # no_grad; for a tensor in the graph it stays out of place, so gradients remain correct.
-    def _augmented(self, other: Any, ufunc: Any, out_of_place: str) -> Any:
-        if self._requires_grad and mode.grad_enabled:
-            if self._ctx is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation; "
-                                   "update it inside tg.no_grad()")
-            return getattr(self, out_of_place)(other)
-        (dst,) = modify_in_place(self)
-        ufunc(dst, array_of(other), out=dst, casting="unsafe")
-        return self
-
+    # `x += y` etc.: in place, as torch (recorded when the tensor or y requires grad, see above).
     def __iadd__(self, other: Any) -> Any:
-        return self._augmented(other, np.add, "__add__")
+        return self.add_(other)
 
     def __isub__(self, other: Any) -> Any:
-        return self._augmented(other, np.subtract, "__sub__")
+        return self.sub_(other)
 
     def __imul__(self, other: Any) -> Any:
-        return self._augmented(other, np.multiply, "__mul__")
+        return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Any:
-        return self._augmented(other, np.divide, "__truediv__")
+        return self.div_(other)

@@ -38,3 +38,24 @@ from .loss import (
 )
 from .mlp import INITS, MLP
 from .module import Module, Parameter
+from .more_layers import (
+    CELU,
+    AlphaDropout,
+    CosineEmbeddingLoss,
+    CosineSimilarity,
+    Embedding,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    KLDivLoss,
+    MarginRankingLoss,
+    Mish,
+    ModuleDict,
+    PairwiseDistance,
+    ParameterDict,
+    ParameterList,
+    PReLU,
+    ReLU6,
+    Softsign,
+    Unflatten,
+)

@@ -3,7 +3,7 @@
 >>> import tinygrad_mlp as tg
 >>> w = tg.nn.Parameter(tg.empty(256, 784))
 >>> _ = tg.nn.init.kaiming_normal_(w, nonlinearity="relu")
->>> round(float(w.numpy().std()), 2)  # sqrt(2 / 784)
+>>> round(float(w.detach().numpy().std()), 2)  # sqrt(2 / 784)
 0.05
 """
 

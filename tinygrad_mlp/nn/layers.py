@@ -28,7 +28,7 @@ class Sequential(Module):
     >>> import tinygrad_mlp as tg
     >>> model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 3))
     >>> model(tg.zeros(5, 4)).shape, len(model), list(model.state_dict())[0]
-    ((5, 3), 3, '0.weight')
+    (tg.Size([5, 3]), 3, '0.weight')
     """
 
     def __init__(self, *modules: Any) -> None:
@@ -140,7 +140,7 @@ class Linear(Module):
     >>> import tinygrad_mlp as tg
     >>> layer = tg.nn.Linear(784, 256)
     >>> layer.weight.shape, layer(tg.zeros(32, 784)).shape
-    ((256, 784), (32, 256))
+    (tg.Size([256, 784]), tg.Size([32, 256]))
     """
 
     column_major_from = 4096  # weights with at least this many elements are stored column-major
@@ -248,7 +248,7 @@ class BatchNorm1d(Module):
             mean = x.mean(dim=dims, keepdim=True)
             var = x.var(dim=dims, keepdim=True, correction=0)
             if self.training and self.track_running_stats:
-                self._update_running(mean.numpy().reshape(-1), var.numpy().reshape(-1), n)
+                self._update_running(mean.detach().numpy().reshape(-1), var.detach().numpy().reshape(-1), n)
         else:
             mean = self.running_mean.reshape(shape)
             var = self.running_var.reshape(shape)

@@ -32,6 +32,31 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _HookKey:
+    """A forward hook's key in ``Module._forward_hooks`` (pre-hooks live there too, marked ``pre``), and the
+    handle that removes it."""
+
+    def __init__(self, hooks: OrderedDict, pre: bool, with_kwargs: bool) -> None:
+        self.hooks, self.pre, self.with_kwargs = hooks, pre, with_kwargs
+
+    @classmethod
+    def add(cls, hooks: OrderedDict, hook: Callable, pre: bool, prepend: bool, with_kwargs: bool) -> _HookKey:
+        key = cls(hooks, pre, with_kwargs)
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        return key
+
+    def remove(self) -> None:
+        self.hooks.pop(self, None)
+
+    def __enter__(self) -> _HookKey:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
 class IncompatibleKeys(NamedTuple):
     missing_keys: list
     unexpected_keys: list
@@ -69,25 +94,38 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, out)
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """forward between the pre-hooks and the hooks, in registration order (as torch)."""
+        hooks = list(self._forward_hooks.items())
+        for key, hook in hooks:
+            if key.pre:
+                result = hook(self, args, kwargs) if key.with_kwargs else hook(self, args)
+                if result is not None and key.with_kwargs:
+                    args, kwargs = result
+                elif result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for key, hook in hooks:
+            if not key.pre:
+                result = hook(self, args, kwargs, out) if key.with_kwargs else hook(self, args, out)
                 if result is not None:
                     out = result
         return out
 
-    def register_forward_hook(self, hook: Callable) -> Any:
-        """Call ``hook(module, inputs, output)`` after each forward; returns a handle with .remove()."""
-        key = object()
-        self._forward_hooks[key] = hook
-        hooks = self._forward_hooks
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> Any:
+        """Call ``hook(module, args, output)`` after each forward (a returned value replaces the output);
+        returns a handle with ``.remove()``."""
+        return _HookKey.add(self._forward_hooks, hook, False, prepend, with_kwargs)
 
-        class Handle:
-            def remove(self) -> None:
-                hooks.pop(key, None)
-
-        return Handle()
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False) -> Any:
+        """Call ``hook(module, args)`` before each forward (a returned value replaces the arguments);
+        returns a handle with ``.remove()``."""
+        return _HookKey.add(self._forward_hooks, hook, True, prepend, with_kwargs)
 
     # --- registration ---------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -238,7 +276,7 @@ class Module:
         with no_grad():
             for t in list(self.parameters()) + [b for b in self.buffers() if b.dtype.kind == "f"]:
                 if t.dtype != dtype:
-                    t.data = t.numpy().astype(dtype)
+                    t.data = t.detach().numpy().astype(dtype)
                     if t.grad is not None:
                         t.grad = Tensor(t.grad.numpy().astype(dtype))
         return self
@@ -283,7 +321,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+            arr = value.detach().numpy() if isinstance(value, Tensor) else np.asarray(value)
             if arr.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {arr.shape} from checkpoint, "
                               f"the shape in current model is {tuple(target.shape)}.")

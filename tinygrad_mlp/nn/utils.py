@@ -28,7 +28,7 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so their total norm is at most max_norm; returns the norm."""
     grads = _grads(parameters)
     if not grads:
@@ -46,7 +46,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
 
-def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient element into [-clip_value, clip_value]."""
     for data in modify_in_place(*_grads(parameters)):
         np.clip(data, -clip_value, clip_value, out=data)
@@ -60,7 +60,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Write a flat vector back into the parameters (in place, not recorded)."""
     offset = 0
-    data = vec.numpy()
+    data = vec.detach().numpy()
     params = list(parameters)
     if sum(p.numel() for p in params) != data.size:
         raise ValueError(f"vector_to_parameters: vector has {data.size} elements, parameters need "
@@ -80,14 +80,14 @@ def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
     >>> predict(tg.nn.Linear(3, 2), tg.zeros(5, 3)).shape
     (5, 2)
     """
-    data = X.numpy() if isinstance(X, Tensor) else np.asarray(X)
+    data = X.detach().numpy() if isinstance(X, Tensor) else np.asarray(X)
     if data.dtype.kind in "iub" or data.dtype == np.float64:
         data = data.astype(next(model.parameters()).dtype)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            outs = [model(Tensor(data[i:i + batch_size])).numpy() for i in range(0, len(data), batch_size)]
+            outs = [model(Tensor(data[i:i + batch_size])).detach().numpy() for i in range(0, len(data), batch_size)]
     finally:
         model.train(was_training)
     return np.concatenate(outs) if outs else np.empty((0,))

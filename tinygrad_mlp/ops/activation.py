@@ -8,6 +8,7 @@ import numpy as np
 
 from ..args import dims
 from ..function import Function
+from ..promotion import float_only, to_float
 from ..registry import register
 
 
@@ -44,6 +45,7 @@ class LeakyReLU(Function):
 
 class ELU(Function):
     def forward(ctx, a, alpha=1.0, scale=1.0):
+        a = float_only(a, "elu")
         neg = np.expm1(np.minimum(a, 0))  # the clamp keeps expm1 from overflowing on the unused side
         ctx.save_for_backward(a, neg)
         ctx.alpha, ctx.scale = alpha, scale
@@ -65,6 +67,7 @@ class SELU(ELU):
 
 class Sigmoid(Function):
     def forward(ctx, a):
+        a = to_float(a)
         out = stable_sigmoid(a)
         ctx.save_for_backward(out)
         return out
@@ -76,6 +79,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     def forward(ctx, a):
+        a = to_float(a)
         out = np.tanh(a)
         ctx.save_for_backward(out)
         return out
@@ -89,6 +93,7 @@ class Softplus(Function):
     """log(1 + e^(beta x)) / beta, linear above ``threshold`` (as torch)."""
 
     def forward(ctx, a, beta=1.0, threshold=20.0):
+        a = float_only(a, "softplus")
         z = a * beta
         ctx.save_for_backward(z)
         ctx.threshold = threshold
@@ -115,6 +120,7 @@ class GELU(Function):
     """x * Phi(x): exact (erf) by default, or the tanh approximation."""
 
     def forward(ctx, a, approximate="none"):
+        a = float_only(a, "gelu")
         ctx.approximate = approximate
         if approximate == "tanh":
             inner = SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)
@@ -141,6 +147,7 @@ class SiLU(Function):
     """x * sigmoid(x) (also called swish)."""
 
     def forward(ctx, a):
+        a = float_only(a, "silu")
         s = stable_sigmoid(a)
         ctx.save_for_backward(a, s)
         return a * s
@@ -152,6 +159,7 @@ class SiLU(Function):
 
 class Softmax(Function):
     def forward(ctx, a, dim):
+        a = float_only(a, "softmax")
         e = np.exp(a - a.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -165,6 +173,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     def forward(ctx, a, dim):
+        a = float_only(a, "log_softmax")
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)

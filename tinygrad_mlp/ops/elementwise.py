@@ -7,6 +7,7 @@ import numpy as np
 
 from ..args import array_of
 from ..function import Function
+from ..promotion import cast_to, promote, promote_pow, promote_sub, result_type, to_float, true_divide_type
 from ..registry import register
 
 
@@ -25,6 +26,7 @@ class Add(Function):
     fresh_grads = True  # new arrays, or the incoming grad itself
 
     def forward(ctx, a, b):
+        a, b = promote(a, b)  # torch's result type (a no-op for two arrays of one dtype)
         return a + b
 
     def backward(ctx, grad):
@@ -37,6 +39,7 @@ class Sub(Function):
     fresh_grads = True  # new arrays, or the incoming grad itself
 
     def forward(ctx, a, b):
+        a, b = promote_sub(a, b)
         return a - b
 
     def backward(ctx, grad):
@@ -49,6 +52,7 @@ class Mul(Function):
     fresh_grads = True  # new arrays, or the incoming grad itself
 
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -63,6 +67,8 @@ class Div(Function):
     fresh_grads = True  # new arrays, or the incoming grad itself
 
     def forward(ctx, a, b):
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype or a.dtype.kind != "f":
+            a, b = cast_to(true_divide_type(a, b), a, b)  # integers divide to the default float dtype
         ctx.save_for_backward(a, b)
         return a / b
 
@@ -86,6 +92,7 @@ class Pow(Function):
     """a ** b for tensor ** number, number ** tensor and tensor ** tensor."""
 
     def forward(ctx, a, b):
+        a, b = promote_pow(a, b)
         out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -110,6 +117,7 @@ class Pow(Function):
 
 class Exp(Function):
     def forward(ctx, a):
+        a = to_float(a)  # (integers: the default float dtype, as torch)
         out = np.exp(a)
         ctx.save_for_backward(out)
         return out
@@ -120,6 +128,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(ctx, a):
+        a = to_float(a)  # (integers: the default float dtype, as torch)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(a)
@@ -130,6 +139,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(ctx, a):
+        a = to_float(a)  # (integers: the default float dtype, as torch)
         with np.errstate(invalid="ignore"):
             out = np.sqrt(a)
         ctx.save_for_backward(out)
@@ -161,6 +171,7 @@ class Sign(Function):
 
 class Maximum(Function):
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
 
@@ -171,6 +182,7 @@ class Maximum(Function):
 
 class Minimum(Function):
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
 
@@ -190,6 +202,8 @@ def _pick_backward(ctx, grad, a_wins, tie):
 
 class Clamp(Function):
     def forward(ctx, a, lo=None, hi=None):
+        dt = result_type(a, *[x for x in (lo, hi) if x is not None])
+        a = a if a.dtype == dt else a.astype(dt)  # (an integer tensor clamped to a float bound: a float result)
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
         return np.clip(a, lo, hi)
@@ -208,7 +222,7 @@ class Where(Function):
     def forward(ctx, a, b, cond):
         ctx.cond = cond
         ctx.shapes = (np.shape(a), np.shape(b))
-        return np.where(cond, a, b)
+        return np.where(cond, *promote(a, b))
 
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad

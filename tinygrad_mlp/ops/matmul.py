@@ -133,7 +133,7 @@ def matmul(self, other):
 def dot(self, other):
     """Inner product of two 1-D tensors."""
     if self.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"dot: 1-D tensors expected, got shapes {self.shape} and {other.shape}")
+        raise RuntimeError(f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
     return matmul(self, other)
 
 

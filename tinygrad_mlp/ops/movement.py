@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..args import as_tensor, dim_kw, dims, index_arg, resolve_shape, shape_arg
+from ..args import TwoStep, as_tensor, dim_kw, dims, resolve_shape, shape_arg, take, torch_index
 from ..function import Function
 from ..registry import register
 from .elementwise import unbroadcast
@@ -45,22 +45,70 @@ def _is_basic(index) -> bool:
 
 
 class GetItem(Function):
-    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks (torch's rules:
+    see `args.torch_index`)."""
 
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
-            return a[index]
+            return take(a, index)
         except IndexError as e:
-            raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {e}") from None
+            raise IndexError(f"getitem: index {_show(index)} is invalid for a tensor of shape {a.shape}: "
+                             f"{str(e).replace('axis', 'dimension')}") from None
 
     def backward(ctx, grad):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic(ctx.index):
-            out[ctx.index] = grad
+        index = ctx.index
+        if type(index) is TwoStep:
+            np.add.at(out[index[0]], index[1], grad)
+        elif _is_basic(index):
+            out[index] = grad
         else:
-            np.add.at(out, ctx.index, grad)  # repeated indices sum their gradients
+            np.add.at(out, index, grad)  # repeated indices sum their gradients
         return out
+
+
+def _show(index) -> str:
+    if type(index) is TwoStep:
+        index = tuple(i for i in index[0] if not (isinstance(i, slice) and i == slice(None))) + index[1]
+    return repr(index) if len(repr(index)) < 200 else repr(index)[:200] + "..."
+
+
+class SetItem(Function):
+    """``x[index] = value`` out of place (a copy of x with the value written in, in x's dtype): what an
+    in-place assignment into a tensor in the graph records. Gradient: to x where not overwritten, to the
+    value from the positions it was written to."""
+
+    def forward(ctx, a, value, index):
+        out = a.copy()
+        assign(out, index, value)
+        ctx.index, ctx.value_shape = index, np.shape(value)
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_v = ctx.needs_input_grad
+        grad_a = grad_v = None
+        if need_a:
+            grad_a = grad.copy()
+            assign(grad_a, ctx.index, 0)
+        if need_v:
+            part = take(grad, ctx.index)
+            if part.ndim < len(ctx.value_shape):
+                part = part.reshape((1,) * (len(ctx.value_shape) - part.ndim) + part.shape)
+            grad_v = unbroadcast(part, ctx.value_shape)
+        return grad_a, grad_v
+
+
+def assign(out: np.ndarray, index, value) -> None:
+    """``out[index] = value`` for an index from `torch_index`, with an error that names the shapes."""
+    try:
+        if type(index) is TwoStep:
+            out[index[0]][index[1]] = value
+        else:
+            out[index] = value
+    except (IndexError, ValueError) as e:
+        raise type(e)(f"__setitem__: cannot assign a value of shape {np.shape(value)} to index {_show(index)} of a "
+                      f"tensor of shape {out.shape}: {str(e).replace('axis', 'dimension')}") from None
 
 
 class TakeAlongDim(Function):
@@ -104,8 +152,29 @@ def reshape(self, *shape):
     try:
         new_shape = resolve_shape(self.shape, shape)
     except ValueError:
-        raise RuntimeError(f"reshape: shape {shape} is invalid for input of shape {self.shape}") from None
+        raise RuntimeError(f"reshape: shape {shape} is invalid for input of shape {tuple(self.shape)}") from None
     return self if new_shape == self.shape else Reshape.apply(self, shape=new_shape)
+
+
+def view(self, *shape):
+    """``reshape`` that never copies: refused (as torch) where the data's layout cannot take the new shape,
+    e.g. after ``permute``/``t()``. (Parameters that tinygrad_mlp keeps column-major view as torch's do.)"""
+    out = reshape(self, *shape)
+    if out is not self and not _viewable(self._data, out.shape, self._ctx is None and self._requires_grad):
+        raise RuntimeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
+                           f"dimension spans across two contiguous subspaces): shape {tuple(self.shape)} to "
+                           f"{tuple(out.shape)}. Use .reshape(...) instead.")
+    return out
+
+
+def _viewable(a: np.ndarray, shape: tuple, leaf: bool) -> bool:
+    if a.flags.c_contiguous or (leaf and a.flags.f_contiguous):
+        return True
+    try:
+        np.reshape(a, shape, copy=False)
+    except ValueError:
+        return False
+    return True
 
 
 def flatten(self, start_dim=0, end_dim=-1):
@@ -151,12 +220,12 @@ def expand(self, *sizes):
     sizes = shape_arg(sizes)
     extra = len(sizes) - self.ndim
     if extra < 0:
-        raise RuntimeError(f"expand: cannot expand shape {self.shape} to {sizes} (fewer dimensions)")
+        raise RuntimeError(f"expand: cannot expand shape {tuple(self.shape)} to {sizes} (fewer dimensions)")
     shape = tuple(self.shape[i - extra] if s == -1 else s for i, s in enumerate(sizes))
     try:
         np.broadcast_shapes(self.shape, shape)
     except ValueError:
-        raise RuntimeError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
+        raise RuntimeError(f"expand: cannot expand shape {tuple(self.shape)} to {sizes}") from None
     return self if shape == self.shape else Expand.apply(self, shape=shape)
 
 
@@ -226,12 +295,15 @@ def cat(tensors, dim=0):
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("cat: expected a non-empty list of tensors")
+    for i, x in enumerate(ts):
+        if x.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     d = dims(dim, ts[0].ndim, "cat")[0]
     first = ts[0].shape[:d] + ts[0].shape[d + 1:]
     for i, x in enumerate(ts):
         if x.ndim != ts[0].ndim or x.shape[:d] + x.shape[d + 1:] != first:
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: tensor 0 has shape "
-                               f"{ts[0].shape}, tensor {i} has shape {x.shape}")
+                               f"{tuple(ts[0].shape)}, tensor {i} has shape {tuple(x.shape)}")
     return Cat.apply(*ts, dim=d)
 
 
@@ -242,21 +314,21 @@ def stack(tensors, dim=0):
         raise ValueError("stack: expected a non-empty list of tensors")
     for i, x in enumerate(ts):
         if x.shape != ts[0].shape:
-            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {ts[0].shape} at entry 0 "
-                               f"and {x.shape} at entry {i}")
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tuple(ts[0].shape)} at entry 0 "
+                               f"and {tuple(x.shape)} at entry {i}")
     d = dims(dim, ts[0].ndim + 1, "stack")[0]
     return cat([unsqueeze(x, d) for x in ts], d)
 
 
 for _method in (reshape, flatten, permute, transpose, squeeze, unsqueeze, split, chunk):
     register(_method.__name__, method=_method)
-register("view", method=reshape, toplevel=False)
+register("view", method=view, toplevel=False)
 register("view_as", method=lambda self, other: reshape(self, other.shape), toplevel=False)
 register("reshape_as", method=lambda self, other: reshape(self, other.shape), toplevel=False)
 register("t", method=t)
 register("expand", method=expand, toplevel=False)
 register("expand_as", method=lambda self, other: expand(self, other.shape), toplevel=False)
-register("__getitem__", method=lambda self, index: GetItem.apply(self, index=index_arg(index)), toplevel=False)
+register("__getitem__", method=lambda self, index: GetItem.apply(self, index=torch_index(index)), toplevel=False)
 register("max", method=_extreme(Max, np.argmax, "max"))
 register("min", method=_extreme(Min, np.argmin, "min"))
 for _name, _function in (("cat", cat), ("concat", cat), ("concatenate", cat), ("stack", stack)):

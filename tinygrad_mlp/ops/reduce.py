@@ -6,6 +6,7 @@ import numpy as np
 
 from ..args import dim_kw, dims
 from ..function import Function
+from ..promotion import torch_name
 from ..registry import register
 
 
@@ -38,7 +39,7 @@ def _count(shape: tuple, dims: tuple | None) -> int:
 class Sum(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return a.sum(axis=dims, keepdims=keepdim)
+        return a.sum(axis=dims, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)  # (as torch)
 
     def backward(ctx, grad):
         return _expand(_keep(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
@@ -46,6 +47,9 @@ class Sum(Function):
 
 class Mean(Function):
     def forward(ctx, a, dims, keepdim):
+        if a.dtype.kind not in "fc":
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {torch_name(a.dtype)}")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.mean(axis=dims, keepdims=keepdim)
 
@@ -133,7 +137,7 @@ def _reduction(op: type, name: str, empty_error: bool = False):
     def method(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         dim, keepdim = dim_kw(dim, axis, keepdim, keepdims)
         if empty_error and self._data.size == 0:
-            raise RuntimeError(f"{name}: cannot take the {name} of an empty tensor of shape {self.shape}")
+            raise RuntimeError(f"{name}: cannot take the {name} of an empty tensor of shape {tuple(self.shape)}")
         return op.apply(self, dims=dims(dim, self.ndim, name), keepdim=keepdim)
 
     method.__name__ = name

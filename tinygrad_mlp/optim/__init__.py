@@ -1,7 +1,9 @@
 """Optimizers and learning-rate schedules (torch.optim)."""
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adam import Adam, AdamW
+from .adamax import Adamax, NAdam, RAdam
 from .optimizer import Optimizer
 from .rmsprop import Adagrad, RMSprop
 from .sgd import SGD

@@ -161,7 +161,7 @@ class Optimizer:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} has shape "
                                          f"{arr.shape}, its parameter has shape {tuple(p.shape)}")
                     if arr.dtype.kind == "f" and arr.ndim:  # in p's dtype and layout, so updates stream over both
-                        entry[k] = np.empty_like(p.numpy())
+                        entry[k] = np.empty_like(p.detach().numpy())
                         np.copyto(entry[k], arr, casting="unsafe")
                     else:
                         entry[k] = arr.astype(p.dtype) if arr.dtype.kind == "f" else arr

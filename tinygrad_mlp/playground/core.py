@@ -295,9 +295,9 @@ class Session:
                 loss = loss + self._penalty()
             self.opt.zero_grad()
             loss.backward()
-            before = {name: p.numpy().copy() for name, p in self.model.named_parameters()}
+            before = {name: p.detach().numpy().copy() for name, p in self.model.named_parameters()}
             self.opt.step()
-            self.last_update = {name: p.numpy() - before[name] for name, p in self.model.named_parameters()}
+            self.last_update = {name: p.detach().numpy() - before[name] for name, p in self.model.named_parameters()}
             self.steps += 1
         self.epoch += 1
         self.train_loss.append(self._loss(self.X_train, self.y_train))
@@ -330,9 +330,9 @@ class Session:
             for i, m in enumerate(modules):
                 h = m(h)
                 if isinstance(m, nn.Linear) and i == len(modules) - 1:
-                    outs.append(h.numpy())
+                    outs.append(h.detach().numpy())
                 elif not isinstance(m, nn.Linear):
-                    outs.append(h.numpy())
+                    outs.append(h.detach().numpy())
         return outs
 
     def _output_values(self, logits: np.ndarray) -> np.ndarray:
@@ -361,7 +361,7 @@ class Session:
         weights = []
         for m in self.model:
             if isinstance(m, nn.Linear):
-                weights.append({"w": _plain(m.weight.numpy()), "b": _plain(m.bias.numpy())})
+                weights.append({"w": _plain(m.weight.detach().numpy()), "b": _plain(m.bias.detach().numpy())})
         snap = {"config": self.cfg, "epoch": self.epoch, "steps": self.steps,
                 "train_loss": [_finite(v) for v in self.train_loss], "test_loss": [_finite(v) for v in self.test_loss],
                 "weights": weights, "heatmaps": heat, "neuron_grid": NEURON_GRID,
@@ -369,7 +369,7 @@ class Session:
                 "feature_labels": [FEATURE_LABELS[f] for f in self.cfg["features"]]}
         if self.classification:
             with tg.no_grad():
-                acc = [float((self.model(tg.tensor(X)).numpy().argmax(axis=1) == y).mean())
+                acc = [float((self.model(tg.tensor(X)).detach().numpy().argmax(axis=1) == y).mean())
                        for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
             snap["accuracy"] = {"train": round(acc[0], 4), "test": round(acc[1], 4)}
         if points:
@@ -413,7 +413,7 @@ class Session:
             records = tg.utils.trace_backward(loss, model, printed=False)
             layers = []
             for z, a in zip(pre, post):
-                layers.append({"pre": _row(z.numpy()), "value": _row(a.numpy()),
+                layers.append({"pre": _row(z.detach().numpy()), "value": _row(a.detach().numpy()),
                                "grad_pre": _row(z.grad.numpy() if z.grad is not None else np.zeros(z.shape)),
                                "grad": _row(a.grad.numpy() if a.grad is not None else np.zeros(a.shape))})
             params = dict(model.named_parameters())
@@ -421,11 +421,11 @@ class Session:
             for name in [n for n in params if n.endswith("weight")]:
                 bias = name[:-len("weight")] + "bias"
                 edges.append({"name": name, "grad": _mat(params[name].grad.numpy()),
-                              "update": _mat(self.last_update[name]), "value": _mat(params[name].numpy()),
+                              "update": _mat(self.last_update[name]), "value": _mat(params[name].detach().numpy()),
                               "bias_grad": _row(params[bias].grad.numpy()[None]),
                               "bias_update": _row(self.last_update[bias][None])})
             return {"sample": sample, "point": [float(v) for v in self.P_train[sample]],
-                    "target": float(np.asarray(self.y_train[sample]).ravel()[0]), "input": _row(x.numpy()),
+                    "target": float(np.asarray(self.y_train[sample]).ravel()[0]), "input": _row(x.detach().numpy()),
                     "loss": _sig(loss_value), "layers": layers, "edges": edges, "epoch": self.epoch,
                     "steps": self.steps, "trace": [str(r) for r in records], "graph": graph}
 

@@ -39,10 +39,10 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     analytic = [np.zeros(t.shape) if t.grad is None else t.grad.numpy().copy() for t in checked]
 
     def objective() -> float:
-        return float(np.sum(fn(*tensors).numpy() * v))
+        return float(np.sum(fn(*tensors).detach().numpy() * v))
 
     for n, (t, ana) in enumerate(zip(checked, analytic)):
-        data = t.numpy()
+        data = t.detach().numpy()
         numeric = np.zeros_like(data)
         for idx in np.ndindex(*data.shape):
             orig = data[idx]

@@ -74,7 +74,7 @@ def _name_for(path: tuple, arrays: dict) -> str:
 
 def _encode(obj: Any, arrays: dict, path: tuple = ()) -> Any:
     if isinstance(obj, Tensor | np.ndarray):
-        a = obj.numpy() if isinstance(obj, Tensor) else obj
+        a = obj.detach().numpy() if isinstance(obj, Tensor) else obj
         if a.dtype.kind not in _SAVEABLE_KINDS:
             raise TypeError(f"save: arrays of dtype {a.dtype} cannot be saved without pickle")
         name = _name_for(path, arrays)

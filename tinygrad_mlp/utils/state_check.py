@@ -24,7 +24,7 @@ _NUMERIC = "biuf"
 
 def _as_array(value: Any) -> np.ndarray | None:
     if isinstance(value, Tensor):
-        return value.numpy()
+        return value.detach().numpy()
     try:
         return np.asarray(value)
     except (ValueError, TypeError):  # ragged nested lists and the like

@@ -1,0 +1,191 @@
+"""One training step of the 784-256-128-10 ReLU MLP (softmax cross-entropy, float32), side by side:
+tinygrad_mlp eager, tinygrad_mlp compiled (``tg.compile``), PyTorch eager and JAX (the whole step under
+``jax.jit``, parameters donated), each as a ratio to the same hand-written numpy step measured in the
+same rounds. Batches 1, 32, 128, 512; SGD (lr 0.01) and Adam (lr 1e-3).
+
+Each framework runs in its own process, interleaved round by round with the numpy step: ours (eager and
+compiled together), PyTorch, JAX. Their thread pools keep spinning after a call and would slow whatever
+runs next, so sharing a process would be unfair to one side; ratios within a process are what count, and
+``compiled_over_jax`` is the ratio of two such ratios. The numpy reference keeps weights as (in, out) and
+uses ``np.dot`` with in-place updates (for Adam: plain per-array numpy Adam with preallocated state),
+as in ``../shared/PERF_NOTES.md``.
+
+    python -m benchmarks.compiled_step [--quick] [--rounds N] [--batches 1,32]
+
+A reference that is not installed is skipped and its record says so (``"jax": "not installed: pip install
+-e .[bench]"``). Prints one JSON line per (optimizer, batch) after a machine record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from .common import NumpyMLP, emit, init_weights, interleaved, main_guard, ours_model, run_worker
+from .step_time import data, steps_for, torch_step
+
+SIZES = [784, 256, 128, 10]
+LR = {"sgd": 0.01, "adam": 1e-3}
+
+
+def numpy_step(batch: int, optimizer: str) -> object:
+    x, y = data(SIZES, batch)
+    ref = NumpyMLP(init_weights(SIZES), LR[optimizer], optimizer, "in_out")
+    return lambda: ref.step(x, y)
+
+
+def ours_steps(batch: int, optimizer: str) -> tuple:
+    """(eager step, compiled step) on two models built from the same weights."""
+    import tinygrad_mlp as tg
+
+    x, y = data(SIZES, batch)
+    xt, yt = tg.Tensor(x), tg.Tensor(y)
+
+    def make() -> object:
+        model = ours_model(init_weights(SIZES))
+        opt = (tg.optim.SGD if optimizer == "sgd" else tg.optim.Adam)(model.parameters(), lr=LR[optimizer])
+        loss_fn = tg.nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    eager = make()
+    compiled = tg.compile(make(), strict=True)
+    return (lambda: eager(xt, yt)), (lambda: compiled(xt, yt))
+
+
+def jax_step(batch: int, optimizer: str) -> object:
+    """The whole step (forward, loss, grad, update) in one jitted function, parameters donated."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    x, y = data(SIZES, batch)
+    params = [(jnp.asarray(W.T), jnp.asarray(b)) for W, b in init_weights(SIZES)]  # (in, out) as the reference
+    xj, yj = jnp.asarray(x), jnp.asarray(y.astype(np.int32))
+    lr = LR[optimizer]
+
+    def loss_fn(params, x, y):
+        h = x
+        for W, b in params[:-1]:
+            h = jax.nn.relu(h @ W + b)
+        W, b = params[-1]
+        logp = jax.nn.log_softmax(h @ W + b)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    if optimizer == "sgd":
+        @functools.partial(jax.jit, donate_argnums=(0,))
+        def step(params, x, y):
+            loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+            return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), loss
+
+        state = [params]
+
+        def run() -> None:
+            state[0], loss = step(state[0], xj, yj)
+            loss.block_until_ready()
+
+        return run
+
+    b1, b2, eps = 0.9, 0.999, 1e-8
+
+    @functools.partial(jax.jit, donate_argnums=(0, 1, 2))
+    def adam_step(params, m, v, t, x, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        t = t + 1
+        m = jax.tree_util.tree_map(lambda m, g: m + (1 - b1) * (g - m), m, grads)
+        v = jax.tree_util.tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, v, grads)
+        step_size = lr / (1 - b1 ** t)
+        denom_scale = jnp.sqrt(1 - b2 ** t)
+        params = jax.tree_util.tree_map(lambda p, m, v: p - step_size * m / (jnp.sqrt(v) / denom_scale + eps),
+                                        params, m, v)
+        return params, m, v, t, loss
+
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+    state = [params, zeros, jax.tree_util.tree_map(jnp.zeros_like, params), jnp.asarray(0.0, jnp.float32)]
+
+    def run() -> None:
+        out = adam_step(*state, xj, yj)
+        state[:] = out[:4]
+        out[4].block_until_ready()
+
+    return run
+
+
+def _installed(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def worker(framework: str, rounds: int, batches: list) -> None:
+    for optimizer in ("sgd", "adam"):
+        for batch in batches:
+            candidates = {"numpy": numpy_step(batch, optimizer)}
+            if framework == "ours":
+                candidates["eager"], candidates["compiled"] = ours_steps(batch, optimizer)
+            elif framework == "torch":
+                candidates["torch"] = torch_step(SIZES, batch, optimizer)
+            else:
+                candidates["jax"] = jax_step(batch, optimizer)
+            result = interleaved(candidates, rounds=rounds, steps=steps_for(batch), warmup=5)
+            print(json.dumps({"key": [optimizer, batch], **result}), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--batches", default="1,32,128,512")
+    parser.add_argument("--framework-worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    rounds = args.rounds or (5 if args.quick else 15)
+    batches = [int(b) for b in args.batches.split(",")]
+    if args.framework_worker:
+        worker(args.framework_worker, rounds, batches)
+        return
+    results: dict = {}
+    skipped: dict = {}
+    for framework, module, extra in (("ours", "tinygrad_mlp", ""), ("torch", "torch", "torch"),
+                                     ("jax", "jax", "bench")):
+        if not _installed(module):
+            skipped[framework] = f"not installed: pip install -e .[{extra}]"
+            continue
+        for r in run_worker("compiled_step", "--framework-worker", framework, "--rounds", str(rounds),
+                            "--batches", args.batches):
+            results[(framework, *r.pop("key"))] = r
+    for optimizer in ("sgd", "adam"):
+        for batch in batches:
+            record: dict = {"benchmark": "compiled_step", "model": "-".join(map(str, SIZES)), "batch": batch,
+                            "optimizer": optimizer, "dtype": "float32", "rounds": rounds,
+                            "numpy_reference": "(in, out) weights, np.dot, in-place updates"}
+            ratios: dict = {}
+            for framework, names in (("ours", ("eager", "compiled")), ("torch", ("torch",)), ("jax", ("jax",))):
+                r = results.get((framework, optimizer, batch))
+                if r is None:
+                    for name in names:
+                        ratios[name] = skipped.get(framework, "not measured")
+                    continue
+                record[f"numpy_us_in_{framework}_process"] = round(r["numpy"]["median_s"] * 1e6, 1)
+                for name in names:
+                    ratios[name] = round(r[name]["ratio_to_numpy"], 3)
+                    record[f"{name}_us"] = round(r[name]["median_s"] * 1e6, 1)
+            record["over_numpy"] = ratios
+            if all(isinstance(ratios.get(k), float) for k in ("compiled", "jax")):
+                record["compiled_over_jax"] = round(ratios["compiled"] / ratios["jax"], 3)
+            if all(isinstance(ratios.get(k), float) for k in ("compiled", "torch")):
+                record["compiled_over_torch"] = round(ratios["compiled"] / ratios["torch"], 3)
+            emit(record)
+
+
+if __name__ == "__main__":
+    main_guard(main)

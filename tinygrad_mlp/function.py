@@ -55,7 +55,7 @@ class Function:
     inputs: tuple = ()
     grad_out = None  # the output's gradient, summed while backward runs
     _stamp: int = 0
-    _edges: tuple = ()  # the graph's shape, kept after backward frees the node
+    _edges: list = []  # the graph's shape (see next_functions), kept after backward frees the node
     output = None  # a weak reference to the tensor this node made
     output_grad = None  # that tensor's gradient in the last backward, kept while the tensor lives (for graphs)
     _created_at: list | None = None
@@ -76,17 +76,20 @@ class Function:
         ctx = _new(cls)
         arrays = []
         needs = []
+        edges = []  # the graph's shape: per input, the node that made it, the leaf itself, or a constant
         record = False
         grad_on = mode.grad_enabled
         for x in inputs:  # one plain loop: this is the hottest code in the package
             if isinstance(x, tensor_type):
                 arrays.append(x._data)
+                edges.append(x._ctx or x)
                 if grad_on and x._requires_grad:
                     needs.append(True)
                     record = True
                     continue
             else:
                 arrays.append(x)
+                edges.append(_constant(x))
             needs.append(False)
         ctx.needs_input_grad = needs
         # Called through the class so that both `def forward(ctx, ...)` and
@@ -104,6 +107,7 @@ class Function:
             return tensor_type._wrap(out)
         ctx.parents = inputs
         ctx.inputs = arrays
+        ctx._edges = edges
         ctx._stamp = clock[0]
         result = tensor_type._wrap(out, ctx)
         ctx.output = _weak(result)
@@ -126,7 +130,7 @@ class Function:
     def next_functions(self) -> tuple:
         """Per input: the node that made it, the leaf tensor itself, or None for a constant (as torch's
         ``grad_fn.next_functions``). Still there after backward has freed the node's arrays."""
-        return self._edges if self.parents is None else _edges_of(self.parents)
+        return tuple(self._edges)
 
     def check_versions(self) -> None:
         """Raise if an input that backward needs was modified in place after forward."""
@@ -143,20 +147,11 @@ class Function:
                     )
 
     def free(self) -> None:
-        """Drop saved arrays and inputs after backward; the graph's shape stays for drawing."""
-        self._edges = _edges_of(self.parents)
+        """Drop saved arrays and inputs after backward; the graph's shape (``_edges``) stays for drawing."""
         self.saved_tensors = None
         self.parents = None
         self.inputs = ()
         self.grad_out = None
-
-
-def _edges_of(parents: tuple) -> list:
-    tensor_type = Function.tensor_type
-    edges = []
-    for p in parents:  # (a plain loop: cheaper than a comprehension, and this runs for every node)
-        edges.append((p._ctx or p) if isinstance(p, tensor_type) else _constant(p))
-    return edges
 
 
 def _constant(x: object) -> object:

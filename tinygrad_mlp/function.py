@@ -41,7 +41,8 @@ class Function:
     # Speed flags, off unless an op opts in. The walk lets an op with ``may_overwrite_grad`` write into
     # its incoming gradient (``ctx.owns_grad`` True) only when nothing else can see that array; it knows
     # that of the arrays it summed itself, and of fresh arrays from ops that declare ``fresh_grads``:
-    # their backward returns new arrays (or its own incoming gradient), never one kept elsewhere.
+    # their backward returns new arrays, each for one input (or its own incoming gradient), never an
+    # array kept elsewhere.
     fresh_grads = False
     may_overwrite_grad = False
     owns_grad = False

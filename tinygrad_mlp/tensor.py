@@ -289,8 +289,15 @@ def topological_order(root: Function) -> list:
 
 
 def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) -> None:
-    """Hand each input its gradient: a leaf adds it to ``.grad``, a node sums it into its ``grad_out``."""
-    anomaly = mode.anomaly
+    """Hand each input its gradient: a leaf adds it to ``.grad``, a node sums it into its ``grad_out``.
+
+    Whether the walk owns a gradient (nothing else can see it, so it may be kept as a .grad or changed in
+    place by the op it goes to) follows one rule, written here once: the walk owns what it made itself (a
+    sum, a cast, the root's gradient); a node passes that ownership on when it returns the very array it
+    was handed to one input only, and gives it for a fresh array from an op that declares ``fresh_grads``
+    (its backward returns new arrays, each for one input).
+    """
+    anomaly, single = mode.anomaly, len(input_grads) == 1
     for parent, g, needed in zip(node.parents, input_grads, node.needs_input_grad):
         if not needed or g is None:
             continue
@@ -298,7 +305,8 @@ def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) 
         if anomaly or type(g) is not np.ndarray or g.dtype is not pdata.dtype or g.shape != pdata.shape:
             g, owned = _conform(node, g, pdata, in_place)
         else:
-            owned = in_place and _owned(node, g, grad, input_grads)
+            owned = in_place and ((node.owns_grad and (single or _handed_once(g, input_grads))) if g is grad
+                                  else (node.fresh_grads and g.base is None))  # the ownership rule, above
         pnode = parent._ctx
         if pnode is None:
             _accumulate_leaf(parent, g, owned)
@@ -306,16 +314,6 @@ def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) 
             pnode.grad_out, pnode.owns_grad = g, owned
         else:
             _sum_into(pnode, g, in_place)
-
-
-def _owned(node: Function, g: np.ndarray, grad: np.ndarray, input_grads: tuple) -> bool:
-    """Whether nothing but the walk can see the gradient ``node`` returned, so that it may be kept as a
-    .grad or changed in place by the op it goes to. The rule, written once: the walk owns what it made
-    itself (a sum, a cast, the root's gradient); a node passes that ownership on when it returns the
-    very array it was handed, or a fresh array (from an op that declares ``fresh_grads``), and only
-    when it hands that array to one input."""
-    fresh = node.owns_grad if g is grad else (node.fresh_grads and g.base is None)
-    return fresh and (len(input_grads) == 1 or _handed_once(g, input_grads))
 
 
 def _sum_into(node: Function, g: np.ndarray, in_place: bool) -> None:

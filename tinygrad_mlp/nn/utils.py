@@ -20,11 +20,10 @@ def _grads(parameters: Iterable[Tensor] | Tensor) -> list:
 def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
     """What ``model.zero_grad()`` and ``optimizer.zero_grad()`` do: drop every ``.grad`` (or fill it with 0)."""
     for p in parameters:
-        if p.grad is not None:
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.zero_()
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,

@@ -75,19 +75,25 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
+            params, grads = [], []
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    params.append(p)
+                    grads.append(grad.numpy())
             if params:
-                self._update_group(group, params, modify_in_place(*params))
+                self._update_group(group, params, modify_in_place(*params), grads)
         return loss
 
-    def _update_group(self, group: dict, params: list, arrays: list) -> None:
-        """Update one group's parameters that have a gradient; ``arrays`` are their data, to change in place."""
+    def _update_group(self, group: dict, params: list, arrays: list, grads: list) -> None:
+        """Update one group's parameters that have a gradient: ``arrays`` are their data, to change in place,
+        ``grads`` their gradients' arrays."""
         states = self.state
-        for p, data in zip(params, arrays):
+        for p, data, grad in zip(params, arrays, grads):
             state = states.get(p)
             if state is None:
                 state = states[p] = {}
-            self._update(data, p.grad.numpy(), group, state)
+            self._update(data, grad, group, state)
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:  # pragma: no cover
         raise NotImplementedError

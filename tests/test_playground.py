@@ -145,7 +145,8 @@ def test_export_as_a_run_folder_that_the_cli_evaluates(tmp_path):
     snap = s.step(3)
     assert len(s.y_test) == 120  # 30% of 400, exactly
     folder = s.export_run(tmp_path / "run")
-    assert {"config.json", "model.npz", "data.csv", "history.csv", "results.json"} <= {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "data.csv", "history.csv", "results.json"} <= {
+        p.name for p in folder.iterdir()}
     result = _evaluate_json(folder)
     assert result["accuracy"] == pytest.approx(snap["accuracy"]["test"], abs=1e-4) and result["accuracy"] < 1
     if "loss" in result:

@@ -24,6 +24,7 @@ import tinygrad_mlp as tg
 
 from .. import data as D
 from .. import nn, optim, rng
+from ..experiment import save_model
 
 DOMAIN = 6.0  # points and heatmaps live in [-6, 6]²
 N_POINTS = 400
@@ -432,7 +433,7 @@ class Session:
     # -- export
     def export_run(self, folder: Path) -> Path:
         """A run folder that ``tinygrad-mlp evaluate`` reads: the features as data.csv (with the
-        label last), config.json pointing at it, model.npz, history.csv and results.json."""
+        label last), config.json pointing at it, model.safetensors, history.csv and results.json."""
         with self.lock():
             c = self.cfg
             folder.mkdir(parents=True, exist_ok=False)
@@ -451,7 +452,7 @@ class Session:
             (folder / "config.json").write_text(json.dumps(cfg, indent=2))
             meta = {"model": self.model.config, "classes": ["0", "1"] if self.classification else None,
                     "classification": self.classification, "scaler": None}
-            tg.utils.save({"model": self.model.state_dict(), "meta": meta}, folder / "model.npz")
+            save_model(folder, self.model, meta)  # the run folders' model file, as the CLI writes it
             rows = ["epoch,loss,test_loss"] + [f"{i},{a!r},{b!r}" for i, (a, b) in
                                                 enumerate(zip(self.train_loss, self.test_loss))]
             (folder / "history.csv").write_text("\n".join(rows) + "\n")

@@ -144,6 +144,8 @@ def test_confusion_matrix_is_sized_to_its_classes_and_readable():
     fig3 = P.plot_confusion_matrix(y3, y3, class_names=iris)
     ax = fig3.axes[0]
     assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())
+    counts = fig3.axes[1].get_yticks()  # the colorbar of counts has whole-number ticks
+    assert len(counts) >= 2 and np.all(counts == np.round(counts))
     assert not text_boxes_overlap(fig3, ax.get_xticklabels())
     assert inside_figure(fig3, ax.title) and ax.title.get_text().startswith("confusion matrix")
     y10 = rng.integers(0, 10, 500)

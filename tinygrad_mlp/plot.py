@@ -255,6 +255,12 @@ def plot_gradient_field(f: Callable, xlim: tuple = (-3, 3), ylim: tuple = (-3, 3
     return _done(fig, path)
 
 
+def _ticker() -> Any:
+    import matplotlib.ticker
+
+    return matplotlib.ticker
+
+
 def plot_confusion_matrix(y_true: Any, y_pred: Any, path: Any = None,
                           class_names: Sequence[str] | None = None) -> Any:
     """Counts of true class (rows) against predicted class (columns), sized to the number of classes."""
@@ -282,7 +288,9 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, path: Any = None,
         for j in range(n):
             ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=count_font,
                     color="white" if cm[i, j] > cm.max() / 2 else "black")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="count")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8, label="count")
+    bar.locator = _ticker().MaxNLocator(integer=True)  # counts are whole numbers
+    bar.update_ticks()
     accuracy = np.trace(cm) / max(cm.sum(), 1)
     ax.set_title(f"confusion matrix\naccuracy {accuracy:.4f} on {cm.sum()} rows", fontsize=10)
     return _done(fig, path)

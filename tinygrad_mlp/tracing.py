@@ -4,14 +4,7 @@ prints it; ``tg.utils.trace_backward`` returns it).
 For each op, in the order backward visits them (reverse topological): the gradient arriving from
 above (∂L/∂out), and for each input the local derivative (∂out/∂in, where it is one number per
 element) and the product passed down (∂L/∂in).
-
->>> import tinygrad_mlp as tg
->>> x = tg.tensor(0.0, requires_grad=True)
->>> records = tg.utils.trace_backward((x.sigmoid() * 3.0).sum(), printed=False)
->>> [(r.op, round(r.upstream.item(), 4)) for r in records]
-[('SumBackward', 1.0), ('MulBackward', 1.0), ('SigmoidBackward', 3.0)]
->>> round(records[-1].inputs[0].local.item(), 4), round(records[-1].inputs[0].passed_down.item(), 4)
-(0.25, 0.75)
+(``tg.utils.trace_backward``'s docstring shows an example.)
 """
 
 from __future__ import annotations

@@ -71,3 +71,9 @@ def test_layout_benchmark_times_every_product_and_the_step():
 def test_rng_benchmark_compares_the_torch_stream_with_numpy():
     records = [r for r in run("benchmarks.rng", "--quick") if r.get("benchmark") == "rng"]
     assert records and all(r["ours_over_numpy"] > 0 for r in records)
+
+
+def test_engine_ab_compares_two_checkouts():
+    records = [r for r in run("benchmarks.engine_ab", str(ROOT), str(ROOT), "--quick", "--rounds", "2")
+               if r.get("benchmark") == "engine_ab"]
+    assert len(records) == 1 and records[0]["before_us"] > 0 and 0.5 < records[0]["after_over_before"] < 2

@@ -23,6 +23,8 @@ class ReLU(Function):
     may_overwrite_grad = True  # backward masks its incoming gradient in place when the walk owns it
 
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu (as torch)")
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out

@@ -152,6 +152,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise NotImplementedError("abs: not implemented for bool tensors (as torch)")
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -275,7 +277,9 @@ register("__pos__", method=lambda self: self, toplevel=False)
 
 
 def square(self):
-    """x * x."""
+    """x * x (a bool tensor squares to int64, as torch)."""
+    if self.dtype.kind == "b":
+        self = self.long()
     return Mul.apply(self, self)
 
 

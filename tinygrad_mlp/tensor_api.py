@@ -277,12 +277,6 @@ class TensorAPI:
         d = dims(dim, self.ndim, fn.__name__)[0]
         return self._wrap(np.asarray(fn(self._data, axis=d, keepdims=keepdim)))
 
-    def all(self) -> Any:
-        return self._wrap(np.asarray(self._data.all()))
-
-    def any(self) -> Any:
-        return self._wrap(np.asarray(self._data.any()))
-
     # --- in-place methods ------------------------------------------------------------------------
     # As torch: on a leaf that requires grad they are refused under grad mode; on a tensor in the graph
     # (or with an operand that requires grad) they are recorded: the op runs out of place on a snapshot

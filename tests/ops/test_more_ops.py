@@ -412,6 +412,9 @@ def test_top_level_reductions_with_dim_against_torch():
     same(tg.all(o), torch.all(t))
     same(tg.any(o, dim=1), torch.any(t, dim=1))
     same(tg.all(o, 0, keepdim=True), torch.all(t, 0, keepdim=True))
+    same(o.all(1), t.all(1))  # the method forms take dim too
+    same(o.any(-1, keepdim=True), t.any(-1, keepdim=True))
+    same(o.any(), t.any())
     same(tg.count_nonzero(o), torch.count_nonzero(t))
     same(o.count_nonzero(dim=0), t.count_nonzero(dim=0))
     f = np.array([[3.0, 1.0, 2.0, 2.0], [0.0, -1.0, 5.0, 4.0]])

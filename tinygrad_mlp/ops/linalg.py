@@ -446,6 +446,6 @@ register("cumsum", method=_scan(Cumsum, "cumsum"))
 register("cumprod", method=_scan(Cumprod, "cumprod"))
 register("einsum", function=einsum, tensor_method=False)
 register("cdist", function=cdist, tensor_method=False)
-register("all", function=_logical(np.all, "all"), tensor_method=False)
-register("any", function=_logical(np.any, "any"), tensor_method=False)
+register("all", method=_logical(np.all, "all"))  # x.all(dim) and tg.all(x, dim)
+register("any", method=_logical(np.any, "any"))
 del _method

@@ -247,34 +247,26 @@ def test_shape_is_a_size():
 # --- tg.autograd ---------------------------------------------------------------------------------
 
 
-class MyReLU(tg.autograd.Function):
-    """The custom ReLU every autograd tutorial writes (Tensors in, Tensors out)."""
+def relu_function(lib):
+    """The custom ReLU every autograd tutorial writes (Tensors in, Tensors out), for either library."""
 
-    @staticmethod
-    def forward(ctx, input):  # noqa: A002
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
+    class MyReLU(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):  # noqa: A002
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors  # noqa: A001
-        grad_input = grad_output.clone()
-        grad_input[input < 0] = 0
-        return grad_input
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors  # noqa: A001
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+
+    return MyReLU
 
 
-class TorchReLU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, input):  # noqa: A002
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors  # noqa: A001
-        grad_input = grad_output.clone()
-        grad_input[input < 0] = 0
-        return grad_input
+MyReLU, TorchReLU = relu_function(tg), relu_function(torch)
 
 
 def test_custom_relu_matches_torch():

@@ -90,7 +90,7 @@ class Function:
                     continue
             else:
                 arrays.append(x)
-                edges.append(_constant(x))
+                edges.append(x if isinstance(x, _NUMBERS) else None)  # (a number stays in the drawing: b ** 3)
             needs.append(False)
         ctx.needs_input_grad = needs
         # Called through the class so that both `def forward(ctx, ...)` and
@@ -149,15 +149,8 @@ class Function:
 
     def free(self) -> None:
         """Drop saved arrays and inputs after backward; the graph's shape (``_edges``) stays for drawing."""
-        self.saved_tensors = None
-        self.parents = None
-        self.inputs = ()
-        self.grad_out = None
-
-
-def _constant(x: object) -> object:
-    """A number an op took as an input (``b ** 3``) stays in the graph's shape; arrays do not."""
-    return x if isinstance(x, (int, float, np.number)) else None
+        self.saved_tensors = self.parents = None
+        self.inputs = ()  # (grad_out is None already: the walk took it)
 
 
 def _input_error(cls: type, arrays: list, error: Exception) -> ValueError:
@@ -184,6 +177,7 @@ def check_finite(ctx: Function, array: np.ndarray, what: str) -> None:
         )
 
 
+_NUMBERS = (int, float, np.number)  # constants kept in the graph's shape (arrays are not)
 _new = object.__new__
 _weak = weakref.ref
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are ours, not yours

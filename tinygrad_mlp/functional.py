@@ -74,7 +74,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def check_linear_input(x: Any, weight: Tensor, who: Any) -> None:
     """The input of ``x @ weight.T``: its last dimension must be in_features, its dtype the weight's.
     ``who`` (a name, or the nn.Linear) is formatted only for the error message."""
-    xa, wa = np.asarray(array_of(x)), array_of(weight)
+    xa = x._data if isinstance(x, Tensor) else np.asarray(x)  # (attribute reads: this runs on every step)
+    wa = weight._data
     shape = xa.shape
     if not shape or shape[-1] != wa.shape[1] or (xa.dtype is not wa.dtype and xa.dtype != wa.dtype):
         _linear_input_error(shape, xa.dtype, wa, who)
@@ -240,8 +241,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     >>> round(tg.nn.functional.cross_entropy(logits, tg.tensor([0])).item(), 4)
     0.2413
     """
-    t_arr = np.asarray(array_of(target))
-    x = array_of(input)
+    t_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
+    x = input._data if isinstance(input, Tensor) else array_of(input)
     if weight is None and label_smoothing == 0 and x.ndim == 2 and t_arr.dtype.kind in "iu":
         # the common case as one fused op: log-softmax, pick and reduce in one pass
         if t_arr.shape != x.shape[:1]:

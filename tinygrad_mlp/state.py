@@ -173,6 +173,29 @@ def modify_in_place(*tensors: Any) -> list:
     return arrays
 
 
+def parameters_to_update(params: Any) -> tuple:
+    """For an optimizer step: those of ``params`` that have a gradient, their arrays to change in place
+    (stamped with one new version, as `modify_in_place` does) and their gradients' arrays."""
+    stamp = clock[0] + 1
+    kept, arrays, grads = [], [], []
+    for p in params:
+        grad = p._grad
+        if grad is not None:
+            p._version = stamp
+            kept.append(p)
+            arrays.append(p._data)
+            grads.append(grad._data)
+    if kept:
+        clock[0] = stamp
+    return kept, arrays, grads
+
+
+def drop_grads(params: Any) -> None:
+    """``p.grad = None`` for each of ``params`` (what zero_grad does on every step, without the setter's checks)."""
+    for p in params:
+        p._grad = None
+
+
 def as_recorded(tensor: Any, stamp: int) -> Any:
     """The tensor as a node recorded at time ``stamp`` saw it. A recorded in-place op gives a tensor a new
     value and grad_fn, and leaves the old one behind in ``_previous`` as (the op's time, old tensor), so

@@ -33,7 +33,7 @@ import numpy as np
 from .args import Size, check_can_require_grad, to_array
 from .function import Function, check_finite
 from .registry import OpMethods
-from .state import as_recorded, capture, captures, clock, mode, modify_in_place
+from .state import anomaly_threads, as_recorded, capture, captures, clock, mode, modify_in_place
 from .tensor_api import TensorAPI
 from .tracing import print_trace
 
@@ -193,13 +193,13 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool, records: list 
     if root._ctx is None:
         _accumulate_leaf(root, g0, owned=True)
         return _flush_hooked_leaves()
-    order = topological_order(root._ctx)
-    _check_versions(order)
+    order = topological_order(root._ctx)  # (and refuses arrays changed in place since forward)
     in_place = records is None  # a trace shows each upstream gradient: nothing may change them then
     root._ctx.grad_out, root._ctx.owns_grad = g0, in_place
     if root._retains_grad:
         root._grad = Tensor._wrap(g0.copy())
     hooks = Tensor._grad_hooks  # register_hook's table (usually empty)
+    anomaly = anomaly_threads[0] > 0 and mode.anomaly  # (detect_anomaly: every gradient checked)
     try:
         for node in order:  # each node comes after every node that uses its output
             grad = node.grad_out
@@ -214,10 +214,11 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool, records: list 
                     input_grads = (input_grads,)
                 if records is not None:
                     records.append((node.name(), grad, input_grads, node.parents))
-                _send(node, grad, input_grads, in_place)
+                _send(node, grad, input_grads, in_place, anomaly)
             if not retain_graph:
                 node.free()
-        _flush_hooked_leaves()  # (leaves with register_hook hooks, if any)
+        if _hooked_leaves:  # (leaves with register_hook hooks)
+            _flush_hooked_leaves()
     except BaseException:
         _hooked_leaves.clear()
         for node in order:  # after an error, leave no half-summed gradients behind
@@ -233,7 +234,9 @@ def _root_gradient(root: Tensor, gradient: Any) -> np.ndarray:
         if root._data.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this output has shape "
                                f"{tuple(root.shape)}: pass backward(gradient=...) with a tensor of that shape")
-        return np.ones(root._data.shape, root._data.dtype)
+        g0 = np.empty(root._data.shape, root._data.dtype)
+        g0.fill(1)  # (np.ones is a Python function: this is the same array, made faster)
+        return g0
     g0 = np.array(to_array(gradient), dtype=root.dtype)  # a copy: the walk may change it in place
     if g0.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {g0.shape} but the output has shape {tuple(root.shape)}")
@@ -248,18 +251,17 @@ def _keep_output_grad(node: Function, grad: np.ndarray) -> None:
     ``retain_grad()``, and on the node for graphs drawn after backward."""
     if captures:
         return capture(node.output(), grad)
-    node.output_grad = grad.copy()
+    node.output_grad, node.owns_grad = grad, False  # (kept as it is: from here on the walk must not change it)
     out = node.output()
     if out is not None and out._retains_grad:
-        out._grad = Tensor._wrap(node.output_grad)
+        out._grad = Tensor._wrap(grad)
 
 
-def _check_versions(order: list) -> None:
-    """Refuse to run if an array a node saved was changed in place since its forward."""
-    now = clock[0]
-    for node in order:
-        if node._stamp != now:  # (something changed in place since this node's forward)
-            node.check_versions()
+def _check_versions(node: Function) -> None:
+    """Point the node at its inputs as its forward saw them (a recorded in-place op since then replaced
+    them), and refuse to go on if an array it saved was changed in place since."""
+    node.parents = tuple(as_recorded(p, node._stamp) for p in node.parents)
+    node.check_versions()
 
 
 def topological_order(root: Function) -> list:
@@ -279,8 +281,8 @@ def topological_order(root: Function) -> list:
                                "the first time if you need to backward twice.")
         seen.add(node)
         stack += (node, _DONE)
-        if node._stamp != now:  # (something changed in place since this node's forward)
-            node.parents = tuple(as_recorded(p, node._stamp) for p in node.parents)
+        if node._stamp != now:  # something changed in place since this node's forward:
+            _check_versions(node)
         for parent, needed in zip(node.parents, node.needs_input_grad):
             if needed and parent._ctx is not None and parent._ctx not in seen:
                 stack.append(parent._ctx)
@@ -288,7 +290,7 @@ def topological_order(root: Function) -> list:
     return post
 
 
-def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) -> None:
+def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool, anomaly: bool) -> None:
     """Hand each input its gradient: a leaf adds it to ``.grad``, a node sums it into its ``grad_out``.
 
     Whether the walk owns a gradient (nothing else can see it, so it may be kept as a .grad or changed in
@@ -297,7 +299,7 @@ def _send(node: Function, grad: np.ndarray, input_grads: tuple, in_place: bool) 
     was handed to one input only, and gives it for a fresh array from an op that declares ``fresh_grads``
     (its backward returns new arrays, each for one input).
     """
-    anomaly, single = mode.anomaly, len(input_grads) == 1
+    single = len(input_grads) == 1
     for parent, g, needed in zip(node.parents, input_grads, node.needs_input_grad):
         if not needed or g is None:
             continue

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.movement import cat
-from ..state import modify_in_place, no_grad
+from ..state import drop_grads, modify_in_place, no_grad
 from ..tensor import Tensor
 
 
@@ -19,11 +19,12 @@ def _grads(parameters: Iterable[Tensor] | Tensor) -> list:
 
 def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
     """What ``model.zero_grad()`` and ``optimizer.zero_grad()`` do: drop every ``.grad`` (or fill it with 0)."""
+    if set_to_none:
+        return drop_grads(parameters)
     for p in parameters:
-        if set_to_none:
-            p.grad = None
-        elif p.grad is not None:
+        if p.grad is not None:
             p.grad.zero_()
+    return None
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,

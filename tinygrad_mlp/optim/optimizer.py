@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.utils import zero_grads
-from ..state import enable_grad, modify_in_place
+from ..state import drop_grads, enable_grad, parameters_to_update
 from ..tensor import Tensor
 from ..utils.state_check import check_optimizer_state
 
@@ -66,7 +66,10 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            zero_grads(group["params"], set_to_none)
+            if set_to_none:
+                drop_grads(group["params"])  # (every step: the short way)
+            else:
+                zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns closure() if given."""
@@ -75,14 +78,9 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads = [], []
-            for p in group["params"]:
-                grad = p.grad
-                if grad is not None:
-                    params.append(p)
-                    grads.append(grad.numpy())
+            params, arrays, grads = parameters_to_update(group["params"])
             if params:
-                self._update_group(group, params, modify_in_place(*params), grads)
+                self._update_group(group, params, arrays, grads)
         return loss
 
     def _update_group(self, group: dict, params: list, arrays: list, grads: list) -> None:

@@ -7,7 +7,7 @@
 tensor([3., 0.])
 """
 
-from . import autograd, data, dtypes, functional, metrics, nn, optim, registry, state, train  # noqa: E402
+from . import autograd, data, dtypes, functional, linalg, metrics, nn, optim, registry, state, train  # noqa: E402
 from .args import Size
 from .compile import compile  # noqa: A004 - torch's name: tg.compile(step)
 from .device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .device import device
 from .function import Function
 from .state import get_default_dtype
 
@@ -147,3 +148,20 @@ def resolve_shape(old: tuple, new: tuple) -> tuple:
 def check_can_require_grad(dtype: np.dtype, requires_grad: bool) -> None:
     if requires_grad and dtype.kind not in "fc":
         raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {dtype})")
+
+
+class DeviceUnavailable(RuntimeError, AssertionError):  # noqa: N818 - torch raises AssertionError here
+    """A device other than the CPU: torch's AssertionError ("Torch not compiled with CUDA enabled") for cuda,
+    and a RuntimeError too (what this package raised before)."""
+
+
+def check_device(dev: Any, op: str) -> None:
+    """Refuse any device but the CPU (a name is parsed and checked as torch's ``device``)."""
+    if dev is None:
+        return
+    parsed = dev if isinstance(dev, device) else device(dev)
+    if parsed.type == "cpu":
+        return
+    prefix = "Torch not compiled with CUDA enabled: " if parsed.type == "cuda" else ""
+    raise DeviceUnavailable(f"{prefix}{op}: tinygrad_mlp runs on the CPU only, device {str(parsed)!r} is not "
+                            "available")

@@ -51,12 +51,7 @@ class device:  # noqa: N801 - torch's name
             f"device(type={self.type!r}, index={self.index})"
 
     def __eq__(self, other: object) -> bool:
-        # (a string compares too: Tensor.device is the string "cpu" here, so `x.device == tg.device("cpu")` holds)
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
+        # (as torch: a device never equals a string; compare with tg.device("cpu") or .type == "cpu")
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:

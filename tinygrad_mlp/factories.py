@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import rng
-from .args import shape_arg, to_array
+from .args import check_device, shape_arg, to_array
 from .state import get_default_dtype
 from .tensor import Tensor
 
@@ -24,6 +24,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
     >>> tg.tensor([[1, 2], [3, 4]]).dtype, tg.tensor(1.5).dtype
     (dtype('int64'), dtype('float32'))
     """
+    check_device(device, "tensor")
     arr = to_array(data, dtype, copy=True)
     if isinstance(data, Tensor):
         arr = np.array(arr, copy=True)
@@ -52,18 +53,22 @@ def _float_dtype(dtype: Any) -> np.dtype:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    check_device(device, "zeros")
     return _factory(np.zeros(shape_arg(size), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    check_device(device, "ones")
     return _factory(np.ones(shape_arg(size), _float_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    check_device(device, "empty")
     return _factory(np.empty(shape_arg(size), _float_dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    check_device(device, "full")
     if dtype is None:
         dtype = to_array(fill_value).dtype
     return _factory(np.full(shape_arg((size,)), fill_value, dtype), requires_grad)
@@ -88,12 +93,14 @@ def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
          device: Any = None) -> Tensor:
     """Uniform samples in [0, 1): torch's stream for the same seed."""
+    check_device(device, "rand")
     return _factory(rng.rand(shape_arg(size), _float_dtype(dtype), generator), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
           device: Any = None) -> Tensor:
     """Standard normal samples: torch's stream for the same seed."""
+    check_device(device, "randn")
     return _factory(rng.randn(shape_arg(size), _float_dtype(dtype), generator), requires_grad)
 
 
@@ -108,6 +115,7 @@ def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, genera
 def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None,
             device: Any = None) -> Tensor:
     """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    check_device(device, "randint")
     if size is None:
         low, high, size = 0, low, high
     if size is None:
@@ -117,6 +125,7 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, gen
 
 def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1: torch's stream for the same seed."""
+    check_device(device, "randperm")
     return Tensor(rng.randperm(n, dtype or np.int64, generator))
 
 
@@ -133,6 +142,7 @@ def bernoulli(input: Tensor, *, generator: Any = None) -> Tensor:
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
            device: Any = None) -> Tensor:
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -143,9 +153,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Tensor:
+    check_device(device, "linspace")
     return _factory(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
+    check_device(device, "eye")
     return _factory(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -10,12 +10,14 @@ from typing import Any
 import numpy as np
 
 from . import rng
-from .args import Size, array_of, dims, to_array, torch_index
+from .args import Size, array_of, check_device, dims, to_array, torch_index
+from .device import device as Device
 from .ops import Cast, Clone, SetItem
 from .ops.movement import assign
 from .promotion import check_in_place, promote, promote_sub, result_type, true_divide_type
 from .state import get_default_dtype, mode, modify_in_place
 
+_CPU = Device("cpu")
 PRINT_OPTIONS = {"precision": 4, "sci_mode": None, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
 
 
@@ -85,8 +87,22 @@ class TensorAPI:
 
     # --- sizes and Python protocols ------------------------------------------------------------
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Device:
+        """Where the data lives: always ``device(type='cpu')`` here.
+
+        >>> import tinygrad_mlp as tg
+        >>> tg.ones(2).device, tg.ones(2).device.type
+        (device(type='cpu'), 'cpu')
+        """
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        """-1: the CPU (as torch)."""
+        return -1
 
     def size(self, dim: int | None = None) -> tuple | int:
         """The shape (a `Size`), or the length of one dimension (``x.size(0)``)."""
@@ -181,16 +197,19 @@ class TensorAPI:
         for a in args:
             if isinstance(a, TensorAPI):
                 dtype = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
+            elif isinstance(a, (str, Device, int)) and not isinstance(a, bool):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: tinygrad_mlp runs on the CPU only, device {device!r} is not available")
+        check_device(device, "to")
         return self if dtype is None else self.astype(dtype)
 
     def cpu(self) -> Any:
         return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Any:
+        """Refused: there is no GPU here (torch's AssertionError, also a RuntimeError)."""
+        check_device("cuda", "cuda")
 
     def contiguous(self) -> Any:
         return self
@@ -302,10 +321,10 @@ class TensorAPI:
         old = self._ctx
         snapshot = self._wrap(self._data, old)  # the tensor as it was, for the nodes recorded before
         snapshot._version, snapshot._previous = self._version, getattr(self, "_previous", None)
+        result = compute(snapshot)  # (first: an op that fails changes nothing)
+        check_in_place(self._data.dtype, result.dtype, op)
         if old is not None:
             old.output = weakref.ref(snapshot)
-        result = compute(snapshot)
-        check_in_place(self._data.dtype, result.dtype, op)
         if result.dtype != self._data.dtype:
             result = Cast.apply(result, dtype=self._data.dtype)
         modify_in_place(self)  # a new version: nodes recorded before it see the snapshot (tensor._as_recorded)

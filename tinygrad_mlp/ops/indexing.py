@@ -195,25 +195,32 @@ def scatter_add(self, dim, index, src):
     return Scatter.apply(self, src, dim=d, index=idx, add=True)
 
 
-def _in_place(self, op: str) -> np.ndarray:
-    """The array to change in place; refused (as torch) on a leaf that requires grad."""
-    return self._inplace(op)
-
-
-def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-    d, idx, src = _scatter_args(self, dim, index, src, value, "scatter_")
-    add = _reduce_kind(reduce, "scatter_")
-    dst = _in_place(self, "scatter_")
-    part = _src_part(array_of(src), idx)
-    if add:
-        np.add.at(dst, _along(idx, d), part)
-    else:
-        dst[_along(idx, d)] = part
+def _in_place(self, op: str, compute, write, *operands):
+    """An in-place op, as torch: refused on a leaf that requires grad (under grad mode); recorded when the
+    tensor is in a graph or an operand requires grad (``compute(snapshot)`` out of place, then this tensor
+    takes the result's data and node); otherwise ``write(array)`` changes the data in place."""
+    if self._records(op, *operands):
+        return self._rebind(op, compute)
+    write(self._inplace(op))
     return self
 
 
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None, _op="scatter_"):
+    d, idx, src = _scatter_args(self, dim, index, src, value, _op)
+    add = _reduce_kind(reduce, _op)
+    part = _src_part(array_of(src), idx)
+
+    def write(dst):
+        if add:
+            np.add.at(dst, _along(idx, d), part)
+        else:
+            dst[_along(idx, d)] = part
+
+    return _in_place(self, _op, lambda s: Scatter.apply(s, src, dim=d, index=idx, add=add), write, src)
+
+
 def scatter_add_(self, dim, index, src):
-    return scatter_(self, dim, index, src, reduce="add")
+    return scatter_(self, dim, index, src, reduce="add", _op="scatter_add_")
 
 
 class IndexSelect(Function):
@@ -283,9 +290,12 @@ def index_add(self, dim, index, source, *, alpha=1):
 def index_add_(self, dim, index, source, *, alpha=1):
     d, idx = _index_add_args(self, dim, index, source, "index_add_")
     src = array_of(source)
-    dst = _in_place(self, "index_add_")
-    np.add.at(np.moveaxis(dst, d, 0), idx, np.moveaxis(src * alpha if alpha != 1 else src, d, 0))
-    return self
+
+    def write(dst):
+        np.add.at(np.moveaxis(dst, d, 0), idx, np.moveaxis(src * alpha if alpha != 1 else src, d, 0))
+
+    return _in_place(self, "index_add_", lambda s: IndexAdd.apply(s, source, dim=d, index=idx, alpha=alpha), write,
+                     source)
 
 
 def repeat_interleave(self, repeats, dim=None, *, output_size=None):
@@ -350,9 +360,11 @@ def masked_fill(self, mask, value):
 
 def masked_fill_(self, mask, value):
     m, value = _mask_value(self, mask, value, "masked_fill_")
-    dst = _in_place(self, "masked_fill_")
-    dst[np.broadcast_to(m, dst.shape)] = array_of(value)
-    return self
+
+    def write(dst):
+        dst[np.broadcast_to(m, dst.shape)] = array_of(value)
+
+    return _in_place(self, "masked_fill_", lambda s: MaskedFill.apply(s, value, mask=m), write, value)
 
 
 class Triangle(Function):
@@ -486,6 +498,316 @@ register("tril", method=_triangle(False, "tril"))
 register("triu", method=_triangle(True, "triu"))
 for _method in (repeat, scatter_, scatter_add_, index_add_, masked_fill_, new_zeros, new_ones, new_empty, new_full,
                 new_tensor, type_as, register_hook, nelement):
+    register(_method.__name__, method=_method, toplevel=False)
+del _method
+
+
+# --- index_put, index_fill, index_copy ----------------------------------------------------------------------
+class IndexPut(Function):
+    """``out = a`` with ``out[indices] = values`` (``accumulate``: added, repeats summed). Gradient: to ``a``
+    where not overwritten (everywhere when accumulating), to ``values`` from the positions they went to."""
+
+    def forward(ctx, a, values, index, accumulate):
+        ctx.index, ctx.accumulate, ctx.values_shape = index, accumulate, np.shape(values)
+        out = a.copy()
+        if accumulate:
+            np.add.at(out, index, values)
+        else:
+            out[index] = values
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_v = ctx.needs_input_grad
+        grad_a = grad_v = None
+        if need_a:
+            grad_a = grad.copy()
+            if not ctx.accumulate:
+                grad_a[ctx.index] = 0
+        if need_v:
+            part = grad[ctx.index]
+            extra = part.ndim - len(ctx.values_shape)
+            part = part.sum(axis=tuple(range(extra))) if extra > 0 else part
+            keep = tuple(i for i, n in enumerate(ctx.values_shape) if n == 1 and part.shape[i] != 1)
+            grad_v = part.sum(axis=keep, keepdims=True) if keep else part
+        return grad_a, grad_v
+
+
+def _index_tuple(indices, op) -> tuple:
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{op}(): indices must be a tuple of tensors, got {type(indices).__name__}")
+    index = []
+    for i, t in enumerate(indices):
+        a = None if t is None else np.asarray(array_of(t))
+        if a is None or a.dtype.kind not in "iub":
+            raise TypeError(f"{op}(): expected an integer or boolean index tensor as element {i} of indices, got "
+                            f"{'None' if a is None else a.dtype}")
+        index.append(a)
+    return tuple(index)
+
+
+def _index_put_args(self, indices, values, op):
+    index = _index_tuple(indices, op)
+    v = values if isinstance(values, Function.tensor_type) else np.asarray(values, self.dtype)
+    if v.dtype != self.dtype:
+        raise RuntimeError(f"{op}(): Index put requires the source and destination dtypes match, got {self.dtype} "
+                           f"for the destination and {v.dtype} for the source.")
+    try:
+        picked = np.empty(self.shape, np.bool_)[index]
+        np.broadcast_to(np.empty(np.shape(array_of(v)), np.bool_), picked.shape)
+    except IndexError as e:
+        raise IndexError(f"{op}(): {e} (tensor of shape {tuple(self.shape)})") from None
+    except ValueError:
+        raise RuntimeError(f"{op}(): values of shape {tuple(np.shape(array_of(v)))} cannot be broadcast to the "
+                           f"indexed shape {picked.shape} (tensor of shape {tuple(self.shape)})") from None
+    return index, v
+
+
+def index_put(self, indices, values, accumulate=False):
+    """``x.index_put((rows, cols), values)``: a copy of x with ``x[rows, cols] = values`` (``accumulate=True``:
+    added, repeated positions summed).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.zeros(3).index_put((tg.tensor([0, 0]),), tg.tensor([1.0, 2.0]), accumulate=True)
+    tensor([3., 0., 0.])
+    """
+    index, v = _index_put_args(self, indices, values, "index_put")
+    return IndexPut.apply(self, v, index=index, accumulate=bool(accumulate))
+
+
+def index_put_(self, indices, values, accumulate=False):
+    """In-place `index_put` (recorded when the tensor is in a graph)."""
+    index, v = _index_put_args(self, indices, values, "index_put_")
+    acc, arr = bool(accumulate), array_of(v)
+
+    def write(dst):
+        if acc:
+            np.add.at(dst, index, arr)
+        else:
+            dst[index] = arr
+
+    return _in_place(self, "index_put_", lambda s: IndexPut.apply(s, v, index=index, accumulate=acc), write, v)
+
+
+class IndexFill(Function):
+    """``a`` with ``value`` in the slices ``index`` along ``dim``; ``value`` may be a 0-d tensor."""
+
+    def forward(ctx, a, value, dim, index):
+        ctx.dim, ctx.index = dim, np.unique(index % a.shape[dim]) if a.ndim else index
+        out = a.copy()
+        (np.moveaxis(out, dim, 0) if out.ndim else out.reshape(1))[ctx.index] = value
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_v = ctx.needs_input_grad
+        grad_a = grad_v = None
+        if need_a:
+            grad_a = grad.copy()
+            (np.moveaxis(grad_a, ctx.dim, 0) if grad.ndim else grad_a.reshape(1))[ctx.index] = 0
+        if need_v:
+            grad_v = np.take(grad.reshape(-1) if grad.ndim == 0 else grad, ctx.index, axis=ctx.dim).sum()
+        return grad_a, grad_v
+
+
+def _index_fill_args(self, dim, index, value, op):
+    d, idx = _index_1d(self, dim, index, op)
+    if isinstance(value, Function.tensor_type) and value.ndim != 0:
+        raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor with {value.ndim} "
+                           "dimension(s).")
+    if not isinstance(value, Function.tensor_type):
+        value = np.asarray(value).astype(self.dtype)
+    return d, idx, value
+
+
+def index_fill(self, dim, index, value):
+    """Fill the slices ``index`` along ``dim`` with ``value`` (a number or a 0-d tensor).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.zeros(2, 3).index_fill(1, tg.tensor([0, 2]), 5.0)
+    tensor([[5., 0., 5.],
+            [5., 0., 5.]])
+    """
+    d, idx, value = _index_fill_args(self, dim, index, value, "index_fill")
+    return IndexFill.apply(self, value, dim=d, index=idx)
+
+
+def index_fill_(self, dim, index, value):
+    d, idx, value = _index_fill_args(self, dim, index, value, "index_fill_")
+
+    def write(dst):
+        (np.moveaxis(dst, d, 0) if dst.ndim else dst.reshape(1))[idx] = array_of(value)
+
+    return _in_place(self, "index_fill_", lambda s: IndexFill.apply(s, value, dim=d, index=idx), write, value)
+
+
+class IndexCopy(Function):
+    """``out = a`` with the slices ``index`` along ``dim`` replaced by those of ``source``."""
+
+    def forward(ctx, a, source, dim, index):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        np.moveaxis(out, dim, 0)[index] = np.moveaxis(source, dim, 0)
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_src = ctx.needs_input_grad
+        grad_a = None
+        if need_a:
+            grad_a = grad.copy()
+            np.moveaxis(grad_a, ctx.dim, 0)[ctx.index] = 0
+        return grad_a, (np.take(grad, ctx.index, axis=ctx.dim) if need_src else None)
+
+
+def _index_copy_args(self, dim, index, source, op):
+    if not isinstance(source, Function.tensor_type):
+        raise TypeError(f"{op}(): source must be a Tensor, not {type(source).__name__}")
+    if source.dtype != self.dtype:
+        raise RuntimeError(f"{op}(): self and source expected to have the same dtype, but got (self) {self.dtype} "
+                           f"and (source) {source.dtype}")
+    return _index_add_args(self, dim, index, source, op)
+
+
+def index_copy(self, dim, index, source):
+    """A copy with the slices ``index`` along ``dim`` taken from ``source``.
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.zeros(3).index_copy(0, tg.tensor([2, 0]), tg.tensor([1.0, 2.0]))
+    tensor([2., 0., 1.])
+    """
+    d, idx = _index_copy_args(self, dim, index, source, "index_copy")
+    return IndexCopy.apply(self, source, dim=d, index=idx)
+
+
+def index_copy_(self, dim, index, source):
+    d, idx = _index_copy_args(self, dim, index, source, "index_copy_")
+
+    def write(dst):
+        np.moveaxis(dst, d, 0)[idx] = np.moveaxis(source._data, d, 0)
+
+    return _in_place(self, "index_copy_", lambda s: IndexCopy.apply(s, source, dim=d, index=idx), write, source)
+
+
+# --- scatter_reduce ----------------------------------------------------------------------------------------
+_REDUCE_UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _identity(reduce: str, dtype: np.dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
+    big = np.inf if dtype.kind == "f" else info.max
+    return -big if reduce == "amax" else big
+
+
+class ScatterReduce(Function):
+    """``out = a``, then every ``src`` element reduced into ``out[index along dim]`` with ``reduce``
+    (sum, prod, mean, amax, amin); ``include_self=False`` leaves a's value out of the positions written to.
+    Gradients as torch's: amax/amin split among ties, prod exact with zeros."""
+
+    def forward(ctx, a, src, dim, index, reduce, include_self):
+        where, part = _along(index, dim), _src_part(src, index)
+        hit = np.zeros(a.shape, np.int64)
+        np.add.at(hit, where, 1)
+        out = a.copy()
+        if not include_self:
+            out[hit > 0] = _identity(reduce, a.dtype)
+        _REDUCE_UFUNC[reduce].at(out, where, part)
+        count = hit + include_self
+        if reduce == "mean":
+            n = np.maximum(count, 1)
+            out = np.where(hit > 0, out // n if a.dtype.kind in "iub" else out / n, out).astype(a.dtype)
+        ctx.where, ctx.hit, ctx.count, ctx.reduce, ctx.include_self = where, hit > 0, count, reduce, include_self
+        ctx.index_shape, ctx.src_shape = index.shape, np.shape(src)
+        ctx.save_for_backward(a, part, out)
+        return out
+
+    def backward(ctx, grad):
+        a, part, out = ctx.saved_tensors
+        g_self, g_part = _SCATTER_REDUCE_GRADS[ctx.reduce](ctx, grad, a, part, out)
+        if not ctx.include_self:
+            g_self = np.where(ctx.hit, 0, g_self)
+        grad_src = None
+        if ctx.needs_input_grad[1]:
+            grad_src = np.zeros(ctx.src_shape, grad.dtype)
+            grad_src[tuple(slice(0, n) for n in ctx.index_shape)] = g_part
+        return (g_self.astype(grad.dtype, copy=False) if ctx.needs_input_grad[0] else None), grad_src
+
+
+def _sum_grads(ctx, grad, a, part, out):
+    return grad, grad[ctx.where]
+
+
+def _mean_grads(ctx, grad, a, part, out):
+    g = grad / np.maximum(ctx.count, 1)
+    return np.where(ctx.hit, g, grad), g[ctx.where]
+
+
+def _extreme_grads(ctx, grad, a, part, out):
+    self_hit = a == out  # (counted among the ties even with include_self=False, as torch)
+    src_hit = part == out[ctx.where]
+    ties = self_hit.astype(np.int64)
+    np.add.at(ties, ctx.where, src_hit)
+    g = grad / np.maximum(ties, 1)
+    return np.where(ctx.hit, g * self_hit, grad), g[ctx.where] * src_hit
+
+
+def _prod_grads(ctx, grad, a, part, out):
+    """d out / d x = the product of the other contributors: out / x without zeros; with one zero, the
+    product of the non-zeros for the zero and 0 for the rest; with two or more zeros, 0."""
+    zeros = ((a == 0) & ctx.include_self).astype(np.int64)
+    np.add.at(zeros, ctx.where, part == 0)
+    nonzero = np.where((a != 0) & ctx.include_self, a, np.ones_like(a))
+    np.multiply.at(nonzero, ctx.where, np.where(part == 0, 1, part))
+
+    def others(x, nz, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x != 0, np.where(z == 0, nz / np.where(x == 0, 1, x), 0), np.where(z == 1, nz, 0))
+
+    g_self = np.where(ctx.hit, grad * others(a, nonzero, zeros), grad)
+    return g_self, grad[ctx.where] * others(part, nonzero[ctx.where], zeros[ctx.where])
+
+
+_SCATTER_REDUCE_GRADS = {"sum": _sum_grads, "mean": _mean_grads, "prod": _prod_grads, "amax": _extreme_grads,
+                         "amin": _extreme_grads}
+
+
+def _scatter_reduce_args(self, dim, index, src, reduce, op):
+    if reduce not in _REDUCE_UFUNC:
+        raise RuntimeError(f"{op}(): reduce argument must be either sum, prod, mean, amax or amin, got {reduce!r}")
+    if not isinstance(src, Function.tensor_type):
+        raise TypeError(f"{op}(): argument 'src' must be Tensor, not {type(src).__name__}")
+    return _scatter_args(self, dim, index, src, None, op)
+
+
+def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into a copy of the tensor at ``index`` along ``dim`` (reduce: 'sum', 'prod', 'mean',
+    'amax', 'amin'; ``include_self=False`` leaves the tensor's own values out where something lands).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.zeros(2).scatter_reduce(0, tg.tensor([0, 0, 1]), tg.tensor([1.0, 3.0, 5.0]), "amax", include_self=False)
+    tensor([3., 5.])
+    """
+    d, idx, src = _scatter_reduce_args(self, dim, index, src, reduce, "scatter_reduce")
+    return ScatterReduce.apply(self, src, dim=d, index=idx, reduce=reduce, include_self=bool(include_self))
+
+
+def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    d, idx, src = _scatter_reduce_args(self, dim, index, src, reduce, "scatter_reduce_")
+    inc = bool(include_self)
+
+    def compute(s):
+        return ScatterReduce.apply(s, src, dim=d, index=idx, reduce=reduce, include_self=inc)
+
+    def write(dst):
+        dst[...] = ScatterReduce.apply(dst, src._data, dim=d, index=idx, reduce=reduce, include_self=inc)._data
+
+    return _in_place(self, "scatter_reduce_", compute, write, src)
+
+
+for _method in (index_put, index_fill, index_copy, scatter_reduce):
+    register(_method.__name__, method=_method)
+for _method in (index_put_, index_fill_, index_copy_, scatter_reduce_):
     register(_method.__name__, method=_method, toplevel=False)
 del _method
 

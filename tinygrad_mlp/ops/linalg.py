@@ -449,3 +449,179 @@ register("cdist", function=cdist, tensor_method=False)
 register("all", method=_logical(np.all, "all"))  # x.all(dim) and tg.all(x, dim)
 register("any", method=_logical(np.any, "any"))
 del _method
+
+
+# --- searching ----------------------------------------------------------------------------------------------
+def _search_values(sorted_sequence, values, op):
+    seq = np.asarray(array_of(sorted_sequence))
+    vals = np.asarray(array_of(values))
+    if seq.ndim == 0:
+        raise RuntimeError(f"torch.{op}(): boundaries tensor should have positive dimension, but got 0 dimension")
+    if seq.ndim > 1 and seq.shape[:-1] != vals.shape[:-1]:
+        raise RuntimeError(f"torch.{op}(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+                           f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+    if seq.dtype.kind not in "iufb" or vals.dtype.kind not in "iufb":
+        raise RuntimeError(f"torch.{op}(): expected real numbers, got dtypes {seq.dtype} and {vals.dtype}")
+    return seq, vals
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):  # noqa: A002
+    """For each value, the index where it would go in the last dim of ``sorted_sequence`` to keep it sorted
+    (``right=True`` / ``side='right'``: after equal elements). Not differentiable.
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.searchsorted(tg.tensor([1, 3, 5, 7]), tg.tensor([3, 6]))
+    tensor([1, 3])
+    """
+    seq, vals = _search_values(sorted_sequence, input, "searchsorted")
+    if side is not None:
+        if side not in ("left", "right") or (right and side == "left"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' and must agree with "
+                               f"right={right}, got side={side!r}")
+        right = side == "right"
+    if sorter is not None:
+        seq = np.take_along_axis(seq, np.asarray(array_of(sorter)), axis=-1)
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=how)
+    else:
+        rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v)]).reshape(vals.shape)
+    return _wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
+    """The bucket of each value among 1-D ``boundaries``: i with ``boundaries[i-1] < x <= boundaries[i]``
+    (``right=True``: ``boundaries[i-1] <= x < boundaries[i]``), as torch.
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.bucketize(tg.tensor([1.0, 3.0, 6.0]), tg.tensor([1.0, 3.0, 5.0]))
+    tensor([0, 1, 3])
+    """
+    b = np.asarray(array_of(boundaries))
+    if b.ndim != 1:
+        raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({b.ndim})")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+# --- tensordot, kron, cross, trace ----------------------------------------------------------------------------
+def _tensordot_dims(dims_, na: int, nb: int) -> tuple:
+    if isinstance(dims_, Function.tensor_type):
+        dims_ = dims_.tolist()
+    if isinstance(dims_, (int, np.integer)):
+        if not 0 <= dims_ <= min(na, nb):
+            raise RuntimeError(f"tensordot(): dims={dims_} must be between 0 and {min(na, nb)} for inputs of "
+                               f"{na} and {nb} dims")
+        return tuple(range(na - dims_, na)), tuple(range(dims_))
+    if not (isinstance(dims_, (list, tuple)) and len(dims_) == 2):
+        raise TypeError(f"tensordot(): dims must be an int or a pair of lists of dims, got {dims_!r}")
+    first, second = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims_)
+    if len(first) != len(second):
+        raise RuntimeError(f"tensordot(): both dimension lists should have same length, got {first} and {second}")
+    return dims(first, na, "tensordot") or (), dims(second, nb, "tensordot") or ()
+
+
+def tensordot(a, b, dims=2, out=None):  # noqa: A002 - torch's name
+    """Sum the products over ``dims`` of a and b: the last ``dims`` of a with the first of b, or the
+    listed pairs (``dims=([1, 2], [0, 1])``). Differentiable (an einsum).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.tensordot(tg.ones(2, 3), tg.ones(3, 4), dims=1).shape
+    tg.Size([2, 4])
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    da, db = _tensordot_dims(dims, a.ndim, b.ndim)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {a.dtype} and {b.dtype}")
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"tensordot(): contracted dimensions need to match, but first has size {a.shape[i]} "
+                               f"in dim {i} and second has size {b.shape[j]} in dim {j} (shapes {tuple(a.shape)} "
+                               f"and {tuple(b.shape)})")
+    letters = string.ascii_letters
+    ta, tb = list(letters[:a.ndim]), list(letters[a.ndim:a.ndim + b.ndim])
+    for i, j in zip(da, db):
+        tb[j] = ta[i]
+    out_term = "".join(c for k, c in enumerate(ta) if k not in da) + "".join(c for k, c in enumerate(tb) if k not in db)
+    return Einsum.apply(a, b, terms=["".join(ta), "".join(tb)], out=out_term)
+
+
+def kron(self, other):
+    """The Kronecker product: every element of self times the whole of other, laid out blockwise.
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.kron(tg.tensor([1, 2]), tg.tensor([1, 10]))
+    tensor([ 1, 10,  2, 20])
+    """
+    other = as_tensor(other)
+    n = max(self.ndim, other.ndim)
+    a = self.reshape((1,) * (n - self.ndim) + tuple(self.shape))
+    b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))
+    spread_a = [s for k in a.shape for s in (k, 1)]
+    spread_b = [s for k in b.shape for s in (1, k)]
+    return (a.reshape(spread_a) * b.reshape(spread_b)).reshape(tuple(i * j for i, j in zip(a.shape, b.shape)))
+
+
+def _cross(a, b, dim: int):
+    i1, i2 = np.array([1, 2, 0]), np.array([2, 0, 1])
+    return a.index_select(dim, i1) * b.index_select(dim, i2) - a.index_select(dim, i2) * b.index_select(dim, i1)
+
+
+def cross(self, other, dim=None):
+    """The cross product of 3-vectors along ``dim`` (None: the first dim of size 3, as torch.cross), with
+    broadcasting.
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.cross(tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 1.0, 0.0]))
+    tensor([0., 0., 1.])
+    """
+    other = as_tensor(other)
+    shape = _broadcast_for("cross", self, other)
+    a, b = self.expand(*shape), other.expand(*shape)
+    if dim is None:
+        if 3 not in shape:
+            raise RuntimeError(f"cross(): no dimension of size 3 in input (shapes {tuple(self.shape)} and "
+                               f"{tuple(other.shape)})")
+        dim = shape.index(3)
+    d = dims(dim, len(shape), "cross")[0]
+    if shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {self.shape[d]} and "
+                           f"{other.shape[d]}")
+    return _cross(a, b, d)
+
+
+def linalg_cross(input, other, *, dim=-1):  # noqa: A002
+    """torch.linalg.cross: the cross product along ``dim`` (-1); both inputs need the same number of dims."""
+    x, other = as_tensor(input), as_tensor(other)
+    if x.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions (shapes "
+                           f"{tuple(x.shape)} and {tuple(other.shape)})")
+    return cross(x, other, dim)
+
+
+def _broadcast_for(op, a, b) -> tuple:
+    try:
+        return np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise RuntimeError(f"{op}(): shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast") from None
+
+
+def trace(self):
+    """The sum of the main diagonal of a matrix (integers give int64, as torch).
+
+    >>> import tinygrad_mlp as tg
+    >>> tg.trace(tg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(5.)
+    """
+    if self.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+    return self.diag().sum()
+
+
+register("searchsorted", function=searchsorted, tensor_method=False)
+register("bucketize", function=bucketize, tensor_method=False)
+register("tensordot", function=tensordot, tensor_method=False)
+for _method in (kron, cross, trace):
+    register(_method.__name__, method=_method)
+del _method

@@ -120,7 +120,7 @@ def test_leaf_and_grad_fn():
     assert x.is_leaf and x.grad_fn is None
     assert not y.is_leaf and y.grad_fn.name() == "MulBackward" and y.requires_grad
     d = y.detach()
-    assert d.is_leaf and not d.requires_grad and d.numpy() is y.numpy()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.numpy(), y.numpy())
     c = x.clone()
     assert c.numpy() is not x.numpy() and c.requires_grad
 
@@ -512,3 +512,18 @@ def test_retained_graph_gives_the_same_gradients_twice_and_traces_show_true_upst
     # what the trace shows arriving at the hidden layer is exactly dL/dlogits @ W, not zeroed in place
     np.testing.assert_allclose(relu_layer.upstream, last.upstream @ model[4].weight.numpy(), rtol=1e-6)
     assert all(np.array_equal(a, p.grad.numpy()) for a, p in zip(first, model.parameters()))
+
+
+def test_numpy_of_a_tensor_that_requires_grad_cannot_be_written_through():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    view = w.numpy()
+    assert np.shares_memory(view, w.detach().numpy()) and not view.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        view[0] = 100.0  # would silently change what the pending backward uses
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    plain = tg.tensor([1.0, 2.0])
+    assert plain.numpy() is plain.numpy() and plain.numpy().flags.writeable
+    w.detach().numpy()[0] = 5.0  # detach() opts out, as in torch
+    assert w.tolist() == [5.0, 2.0]

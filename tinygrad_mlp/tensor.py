@@ -90,9 +90,14 @@ class Tensor(TensorAPI, OpMethods):
         return self._data.dtype
 
     def numpy(self) -> np.ndarray:
-        """The underlying numpy array (shared, not copied). The package itself calls ``.detach().numpy()`` on
-        tensors that require grad (as torch requires)."""
-        return self._data
+        """The underlying numpy array (shared, not copied). For a tensor that requires grad it is a read-only
+        view: writing through it would change values a pending backward uses (torch refuses the call;
+        ``.detach().numpy()`` is writable, as torch's)."""
+        if not self._requires_grad:
+            return self._data
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self) -> Any:
         if self._data.size != 1:

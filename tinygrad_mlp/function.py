@@ -122,10 +122,13 @@ class Function:
 
     @classmethod
     def name(cls) -> str:
-        return cls.label() + "Backward"
+        """torch's name for the node (``grad_fn.name()``): the op's label + "Backward0", or ``torch_name``."""
+        return cls.torch_name or cls.label() + "Backward0"
+
+    torch_name: str | None = None  # where torch calls the op otherwise (ReLU: "ReluBackward0")
 
     def __repr__(self) -> str:
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"  # (as torch's; a tensor's repr shows <name> alone)
 
     @property
     def next_functions(self) -> tuple:

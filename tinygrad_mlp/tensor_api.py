@@ -160,7 +160,7 @@ class TensorAPI:
         if a.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype={a.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn={self._ctx!r}")
+            extras.append(f"grad_fn=<{self._ctx.name()}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
@@ -299,7 +299,7 @@ class TensorAPI:
     # --- in-place methods ------------------------------------------------------------------------
     # As torch: on a leaf that requires grad they are refused under grad mode; on a tensor in the graph
     # (or with an operand that requires grad) they are recorded: the op runs out of place on a snapshot
-    # of the tensor, and the tensor takes the result's data and node (its grad_fn becomes e.g. AddBackward).
+    # of the tensor, and the tensor takes the result's data and node (its grad_fn becomes e.g. AddBackward0).
     # Nodes recorded before the change that used the old tensor then refuse to backward (version clock).
     # Otherwise the data is written in place. Either way the tensor keeps its dtype (or the op is refused).
     def _records(self, op: str, *others: Any) -> bool:

@@ -19,6 +19,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class ReLU(Function):
+    torch_name = "ReluBackward0"
     fresh_grads = True
     may_overwrite_grad = True  # backward masks its incoming gradient in place when the walk owns it
 
@@ -35,6 +36,7 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    torch_name = "LeakyReluBackward0"
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
         ctx.slope = negative_slope
@@ -120,6 +122,7 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 class GELU(Function):
     """x * Phi(x): exact (erf) by default, or the tanh approximation."""
+    torch_name = "GeluBackward0"
 
     def forward(ctx, a, approximate="none"):
         a = float_only(a, "gelu")

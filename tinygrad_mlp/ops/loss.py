@@ -35,6 +35,7 @@ class CrossEntropy(Function):
     Forward: log-softmax by log-sum-exp, then -logp[n, t_n]. Backward: (softmax − onehot)·g, the
     classic one-line gradient. Rows whose target is ``ignore_index`` count for nothing.
     """
+    torch_name = "NllLossBackward0"
 
     fresh_grads = True
 

@@ -17,6 +17,7 @@ def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 class MatMul(Function):
     """``a @ b`` for 1-D, 2-D and batched ``(..., n, k) @ (..., k, m)`` with broadcast batch dims."""
+    torch_name = "MmBackward0"
 
     fresh_grads = True
 
@@ -46,6 +47,7 @@ class MatMul(Function):
 class Linear(Function):
     """``x @ weight.T + bias`` as one op (weight shaped (out, in) as torch's): one pass fewer
     than a matmul and an add, and no (in, out) transposed copy."""
+    torch_name = "AddmmBackward0"
 
     fresh_grads = True
 
@@ -101,7 +103,7 @@ class LinearReLU(Function):
 
     @classmethod
     def name(cls) -> str:
-        return "LinearBackward → ReLUBackward"
+        return "AddmmBackward0 → ReluBackward0"  # (torch's names of the two steps)
 
     def forward(ctx, x, weight, bias=None):
         out = Linear.forward(ctx, x, weight, bias)

@@ -4,7 +4,7 @@
 >>> x = tg.tensor(0.0, requires_grad=True)
 >>> records = tg.utils.trace_backward((x.sigmoid() * 3.0).sum(), printed=False)
 >>> [(r.op, round(r.upstream.item(), 4)) for r in records]
-[('SumBackward', 1.0), ('MulBackward', 1.0), ('SigmoidBackward', 3.0)]
+[('SumBackward0', 1.0), ('MulBackward0', 1.0), ('SigmoidBackward0', 3.0)]
 >>> round(records[-1].inputs[0].local.item(), 4), round(records[-1].inputs[0].passed_down.item(), 4)
 (0.25, 0.75)
 """

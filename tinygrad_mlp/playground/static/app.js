@@ -475,7 +475,7 @@ function showInspection() {
   const rows = [];
   let title = 'Click a neuron or an edge', hot = () => false;
   const nLin = r.edges.length;
-  const lin = r.trace.map((t, i) => (t.startsWith('Linear') ? i : -1)).filter((i) => i >= 0);
+  const lin = r.trace.map((t, i) => (t.startsWith('AddmmBackward') ? i : -1)).filter((i) => i >= 0);  // (torch's name for a Linear layer's step)
   const linOf = (L) => (lin.length === nLin ? lin[nLin - L] : -1);  // the trace record of Linear layer L (1-based)
   if (selected && selected.type === 'neuron') {
     const L = r.layers[selected.layer - 1], j = selected.index, isOut = selected.layer === nLin;

@@ -656,3 +656,16 @@ def test_random_sequences_of_in_place_ops_give_torchs_gradients(steps):
         assert ours[2] is None or not np.any(ours[2])
     else:
         np.testing.assert_allclose(ours[2], expected[2], rtol=1e-4, atol=1e-5)
+
+
+def test_backward_takes_torchs_arguments_in_torchs_order_and_refuses_what_it_cannot_do():
+    import inspect
+    ours = list(inspect.signature(tg.Tensor.backward).parameters)[1:5]
+    assert ours == list(inspect.signature(torch.Tensor.backward).parameters)[1:5]
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward(None, None)
+    assert x.grad.tolist() == [2.0, 4.0]
+    for kwargs in ({"create_graph": True}, {"inputs": [x]}):
+        with pytest.raises(NotImplementedError, match="create_graph=True .* and inputs= are not supported"):
+            (x * x).sum().backward(**kwargs)
+    assert x.grad.tolist() == [2.0, 4.0]  # a refused call changes nothing

@@ -171,15 +171,19 @@ class Tensor(TensorAPI, OpMethods):
         self._requires_grad = False
         return self
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False, trace: Any = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None, *, trace: Any = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch's arguments, in torch's order).
 
         ``gradient`` is needed when self is not a scalar; ``retain_graph=True`` keeps the graph's
         saved arrays for another backward; ``trace=True`` prints each step of the chain rule (a list
-        collects the steps instead).
+        collects the steps instead). ``create_graph`` and ``inputs`` are refused: backward computes on arrays.
         """
+        if create_graph or inputs is not None:
+            raise NotImplementedError("backward: create_graph=True (higher-order gradients) and inputs= are not "
+                                      "supported by tinygrad_mlp; use tg.autograd.grad(loss, inputs) for chosen inputs")
         records = trace if isinstance(trace, list) else ([] if trace else None)
-        run_backward(self, gradient, retain_graph, records)
+        run_backward(self, gradient, bool(retain_graph), records)
         if trace is True:
             print_trace(records)
 

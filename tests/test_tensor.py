@@ -72,7 +72,7 @@ def test_repr_looks_like_torch():
     assert repr(y).endswith("grad_fn=<MulBackward0>)")
     assert repr(tg.tensor(3.0)) == "tensor(3.)"
     assert repr(tg.tensor([1, 2])) == "tensor([1, 2])"
-    assert "dtype=float64" in repr(tg.tensor([1.5], dtype=tg.float64))
+    assert "dtype=tinygrad_mlp.float64" in repr(tg.tensor([1.5], dtype=tg.float64))
 
 
 def test_factories():

@@ -62,7 +62,7 @@ def run(fn, a, b):
 
 
 def torch_dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
+    return str(t.dtype).replace("torch.", "tinygrad_mlp.")
 
 
 def check_same(ours, theirs, where):
@@ -183,7 +183,7 @@ def test_promotion_keeps_the_fast_path_free():
 
 
 def torch_repr_in_our_names(t):
-    return repr(t).replace("torch.", "")  # (dtypes print as float64, torch.float64 in torch)
+    return repr(t).replace("torch.", "tinygrad_mlp.")  # (dtypes print as tinygrad_mlp.float64, torch.float64 in torch)
 
 
 REPR_CASES = [

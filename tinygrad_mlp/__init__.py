@@ -13,7 +13,12 @@ from .compile import compile  # noqa: A004 - torch's name: tg.compile(step)
 from .device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
 from .dtypes import (  # noqa: A004
     bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
+    dtype,
     float,
     float16,
     float32,
@@ -27,6 +32,9 @@ from .dtypes import (  # noqa: A004
     long,
     short,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
 from .factories import (
     arange,

@@ -2,7 +2,7 @@
 
 >>> import tinygrad_mlp as tg
 >>> tg.zeros(2, 3).shape, tg.arange(4).tolist(), tg.tensor([1.5]).dtype
-(tg.Size([2, 3]), [0, 1, 2, 3], dtype('float32'))
+(tg.Size([2, 3]), [0, 1, 2, 3], tinygrad_mlp.float32)
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from . import rng
-from .args import check_device, shape_arg, to_array
-from .state import get_default_dtype
+from .args import array_of, check_device, shape_arg, to_array
+from .dtypes import to_numpy
+from .state import default_dtype
 from .tensor import Tensor
 
 
@@ -22,7 +23,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
 
     >>> import tinygrad_mlp as tg
     >>> tg.tensor([[1, 2], [3, 4]]).dtype, tg.tensor(1.5).dtype
-    (dtype('int64'), dtype('float32'))
+    (tinygrad_mlp.int64, tinygrad_mlp.float32)
     """
     check_device(device, "tensor")
     arr = to_array(data, dtype, copy=True)
@@ -49,7 +50,12 @@ def _factory(arr: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
-    return np.dtype(dtype) if dtype is not None else get_default_dtype()
+    return to_numpy(dtype) if dtype is not None else default_dtype()
+
+
+def _like(dtype: Any, t: Tensor) -> np.dtype:
+    """The numpy dtype of a ``*_like`` factory: ``dtype`` (tg's or numpy's), else ``t``'s."""
+    return to_numpy(dtype) if dtype is not None else array_of(t).dtype
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -75,19 +81,19 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+    return _factory(np.zeros(t.shape, _like(dtype, t)), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(t.shape, dtype or t.dtype), requires_grad)
+    return _factory(np.ones(t.shape, _like(dtype, t)), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+    return _factory(np.full(t.shape, fill_value, _like(dtype, t)), requires_grad)
 
 
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.empty(t.shape, dtype or t.dtype), requires_grad)
+    return _factory(np.empty(t.shape, _like(dtype, t)), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
@@ -105,11 +111,11 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator:
 
 
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+    return rand(*t.shape, dtype=_like(dtype, t), requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+    return randn(*t.shape, dtype=_like(dtype, t), requires_grad=requires_grad, generator=generator)
 
 
 def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None,
@@ -147,7 +153,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if is_int else get_default_dtype()
+        dtype = np.int64 if is_int else default_dtype()
     return _factory(np.arange(start, end, step).astype(dtype), requires_grad)
 
 

@@ -135,8 +135,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input * 0.0
     if input.numel() == 0:
         return input
-    keep = rng.dropout_keep_mask(input.shape, p, input.dtype, generator)  # torch's bernoulli_(1 - p) stream
-    return input * Tensor(keep.astype(input.dtype) / input.dtype.type(1 - p))
+    dt = array_of(input).dtype  # (the numpy dtype: input.dtype is tg's)
+    keep = rng.dropout_keep_mask(input.shape, p, dt, generator)  # torch's bernoulli_(1 - p) stream
+    return input * Tensor(keep.astype(dt) / dt.type(1 - p))
 
 
 # --- losses --------------------------------------------------------------------------------------------
@@ -222,11 +223,12 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
     picked = ops.TakeAlongDim.apply(input, indices=np.expand_dims(safe, class_dim), dim=class_dim).squeeze(class_dim)
-    w = np.ones(input.shape[class_dim], dtype=input.dtype) if weight is None else array_of(as_tensor(weight))
-    w_picked = np.where(ignored, 0, w[safe]).astype(input.dtype)
+    dt = array_of(input).dtype
+    w = np.ones(input.shape[class_dim], dtype=dt) if weight is None else array_of(as_tensor(weight))
+    w_picked = np.where(ignored, 0, w[safe]).astype(dt)
     loss = -picked * Tensor(w_picked)
     if reduction == "mean":
-        return loss.sum() / Tensor(np.asarray(w_picked.sum(), dtype=input.dtype))
+        return loss.sum() / Tensor(np.asarray(w_picked.sum(), dtype=dt))
     return _reduce(loss, reduction, "nll_loss")
 
 
@@ -283,7 +285,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     if reduction == "mean":
         kept = t[t != ignore_index]
         denom = array_of(w)[kept].sum() if w is not None else kept.size
-        smooth = smooth.sum() / Tensor(np.asarray(denom, dtype=input.dtype))
+        smooth = smooth.sum() / Tensor(np.asarray(denom, dtype=array_of(input).dtype))
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .state import get_default_dtype
+from .dtypes import torch_name
+from .state import default_dtype
 
 _ndarray = np.ndarray
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
@@ -58,9 +59,9 @@ def _scalar_dtype(x: Any) -> np.dtype:
     if isinstance(x, (int, np.integer)):
         return _INT64
     if isinstance(x, (float, np.floating)):
-        return get_default_dtype()
+        return default_dtype()
     if isinstance(x, complex):
-        return np.dtype(np.complex64 if get_default_dtype() == np.float32 else np.complex128)
+        return np.dtype(np.complex64 if default_dtype() == np.float32 else np.complex128)
     raise TypeError(f"unsupported operand of type {type(x).__name__}")
 
 
@@ -102,7 +103,7 @@ _NUMBERS = (bool, int, float, complex, np.generic)
 def _data_dtype(x: Any) -> np.dtype:
     dt = np.asarray(x).dtype
     if dt.kind == "f":
-        return get_default_dtype()
+        return default_dtype()
     if dt.kind in "iu" and dt.itemsize < 8 and not isinstance(x, _ndarray):
         return _INT64
     if dt.kind not in _CATEGORY:
@@ -155,7 +156,7 @@ def to_float(a: Any) -> Any:
     if type(a) is _ndarray and a.dtype.kind in "fc":
         return a
     a = np.asarray(a)
-    return a if a.dtype.kind in "fc" else a.astype(get_default_dtype())
+    return a if a.dtype.kind in "fc" else a.astype(default_dtype())
 
 
 def float_only(a: Any, op: str) -> Any:
@@ -186,17 +187,7 @@ def cast_to(dt: np.dtype, *operands: Any) -> tuple:
 def true_divide_type(a: Any, b: Any) -> np.dtype:
     """Division's result: the promoted type, or the default float dtype for integers and bools."""
     dt = result_type(a, b)
-    return dt if dt.kind in "fc" else get_default_dtype()
-
-
-_TORCH_NAMES = {"b": "Bool", "u1": "Byte", "i1": "Char", "i2": "Short", "i4": "Int", "i8": "Long", "f2": "Half",
-                "f4": "Float", "f8": "Double", "c8": "ComplexFloat", "c16": "ComplexDouble"}
-
-
-def torch_name(dtype: np.dtype) -> str:
-    """torch's C++ name of a dtype, as its error messages say it (Float, Long, ...)."""
-    key = "b" if dtype.kind == "b" else f"{dtype.kind}{dtype.itemsize}"
-    return _TORCH_NAMES.get(key, str(dtype))
+    return dt if dt.kind in "fc" else default_dtype()
 
 
 def check_in_place(dst: np.dtype, result: np.dtype, op: str = "") -> None:

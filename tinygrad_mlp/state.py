@@ -16,27 +16,34 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes
+
 # --- the default float dtype --------------------------------------------------------------------
 
-_default_dtype = [np.dtype(np.float32)]
+_default_dtype = [np.dtype(np.float32)]  # a numpy dtype: what the engine computes with
 
 
-def set_default_dtype(dtype: Any) -> None:
+def set_default_dtype(d: Any) -> None:
     """Set the float dtype new tensors get from Python numbers (float32 unless changed).
 
-    >>> import numpy as np, tinygrad_mlp as tg
-    >>> tg.set_default_dtype(np.float64); tg.tensor(1.0).dtype
-    dtype('float64')
-    >>> tg.set_default_dtype(np.float32)
+    >>> import tinygrad_mlp as tg
+    >>> tg.set_default_dtype(tg.float64); tg.tensor(1.0).dtype
+    tinygrad_mlp.float64
+    >>> tg.set_default_dtype(tg.float32)
     """
-    dt = np.dtype(dtype)
+    dt = dtypes.to_numpy(d)
     if dt.kind != "f":
-        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dt}")
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtypes.of(dt)}")
     _default_dtype[0] = dt
 
 
-def get_default_dtype() -> np.dtype:
-    """The float dtype of tensors made from Python floats."""
+def get_default_dtype() -> dtypes.dtype:
+    """The float dtype of tensors made from Python floats (``tg.float32`` unless changed)."""
+    return dtypes.of(_default_dtype[0])
+
+
+def default_dtype() -> np.dtype:
+    """`get_default_dtype` as the numpy dtype, for the engine."""
     return _default_dtype[0]
 
 

@@ -30,12 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes
 from .args import Size, check_can_require_grad, to_array
 from .function import Function, check_finite
 from .registry import OpMethods
 from .state import anomaly_threads, as_recorded, capture, captures, clock, mode, modify_in_place
 from .tensor_api import TensorAPI
 from .tracing import print_trace
+
+_dtype_of = dtypes._BY_NUMPY  # numpy dtype -> tg.float32, ... (Tensor.dtype)
 
 
 class Tensor(TensorAPI, OpMethods):
@@ -86,8 +89,9 @@ class Tensor(TensorAPI, OpMethods):
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        """``tg.float32``, ...: one object per dtype, printing as torch's and equal to the numpy dtype."""
+        return _dtype_of[self._data.dtype]
 
     def numpy(self) -> np.ndarray:
         """The underlying numpy array (shared, not copied). For a tensor that requires grad it is a read-only
@@ -246,7 +250,7 @@ def _root_gradient(root: Tensor, gradient: Any) -> np.ndarray:
         g0 = np.empty(root._data.shape, root._data.dtype)
         g0.fill(1)  # (np.ones is a Python function: this is the same array, made faster)
         return g0
-    g0 = np.array(to_array(gradient), dtype=root.dtype)  # a copy: the walk may change it in place
+    g0 = np.array(to_array(gradient), dtype=root._data.dtype)  # a copy: the walk may change it in place
     if g0.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {g0.shape} but the output has shape {tuple(root.shape)}")
     return g0

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from . import rng
+from . import dtypes, rng
 from .args import Size, array_of, check_device, dims, to_array, torch_index
 from .device import device as Device
 from .ops import Cast, Clone, SetItem
 from .ops.movement import assign
 from .promotion import check_in_place, promote, promote_sub, result_type, true_divide_type
-from .state import get_default_dtype, mode, modify_in_place
+from .state import default_dtype, mode, modify_in_place
 
 _CPU = Device("cpu")
 PRINT_OPTIONS = {"precision": 4, "sci_mode": None, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
@@ -153,12 +153,13 @@ class TensorAPI:
 
     def __repr__(self) -> str:
         """torch's layout: ``tensor([1.5000, 2.0000], requires_grad=True)``; dtype shown when it is not
-        the default float, int64 or bool."""
+        the default float (or its complex), int64 or bool."""
         a = self._data
         body = _format_array(a)
         extras = []
-        if a.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
-            extras.append(f"dtype={a.dtype}")
+        default = default_dtype()
+        if a.dtype not in (default, np.dtype(np.int64), np.dtype(np.bool_), np.result_type(default, np.complex64)):
+            extras.append(f"dtype={dtypes.of(a.dtype)}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name()}>")
         elif self._requires_grad:
@@ -185,7 +186,7 @@ class TensorAPI:
 
     # --- dtype conversion (a recorded cast) -----------------------------------------------------
     def astype(self, dtype: Any) -> Any:
-        dt = np.dtype(dtype)
+        dt = dtypes.to_numpy(dtype)
         if dt == self._data.dtype:
             return self
         return Cast.apply(self, dtype=dt)
@@ -233,7 +234,13 @@ class TensorAPI:
         return self.astype(np.bool_)
 
     def type(self, dtype: Any = None) -> Any:
-        return str(self.dtype) if dtype is None else self.astype(dtype)
+        """torch's: ``x.type()`` is ``'tinygrad_mlp.FloatTensor'``; ``x.type(tg.float64)`` (or
+        ``x.type('tinygrad_mlp.DoubleTensor')``, ``'torch.DoubleTensor'``) converts."""
+        if dtype is None:
+            return f"tinygrad_mlp.{dtypes.torch_name(self._data.dtype)}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            dtype = dtypes.from_tensor_type(dtype)
+        return self.astype(dtype)
 
     def clone(self) -> Any:
         """A copy of the data that stays in the graph."""

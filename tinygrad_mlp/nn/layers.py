@@ -14,7 +14,7 @@ from .. import functional as F
 from .. import registry
 from ..ops import Linear as LinearOp
 from ..ops import LinearReLU as LinearReLUOp
-from ..state import get_default_dtype, modify_in_place
+from ..state import default_dtype, modify_in_place
 from ..tensor import Tensor
 from .init import kaiming_uniform_, uniform_
 from .module import Module, Parameter
@@ -152,7 +152,7 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_dtype()
         # A large weight is stored column-major (the transpose of a C array): OpenBLAS runs its forward product
         # and weight gradient faster that way; a small one stays row-major, where the layout gains less than the
         # extra call costs (benchmarks/layout.py). The engine follows whichever layout a weight has.
@@ -215,7 +215,7 @@ class BatchNorm1d(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_dtype()
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
             self.bias = Parameter(np.zeros(num_features, dtype=dtype))
@@ -281,7 +281,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_dtype()
         self.weight = Parameter(np.ones(shape, dtype=dtype)) if elementwise_affine else None
         self.bias = Parameter(np.zeros(shape, dtype=dtype)) if elementwise_affine and bias else None
         if self.weight is None:

@@ -14,7 +14,7 @@ from .. import functional as F
 from .. import rng
 from ..args import as_tensor
 from ..registry import register
-from ..state import get_default_dtype
+from ..state import default_dtype
 from ..tensor import Tensor
 from .loss import _Loss
 from .module import Module, Parameter
@@ -115,11 +115,12 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
         return input
     if p == 1:
         return input * 0
-    keep = rng.dropout_keep_mask(input.shape, p, input.dtype, generator).astype(np.float64)
+    dt = input.dtype.dtype  # (the numpy dtype of tg's)
+    keep = rng.dropout_keep_mask(input.shape, p, dt, generator).astype(np.float64)
     alpha = _SELU_ALPHA_SCALE
     a = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
     b = (keep - 1) * (alpha * a) + alpha * a * p
-    return input * Tensor((keep * a).astype(input.dtype)) + Tensor(b.astype(input.dtype))
+    return input * Tensor((keep * a).astype(dt)) + Tensor(b.astype(dt))
 
 
 for _fn in (normalize, cosine_similarity, pairwise_distance):
@@ -148,7 +149,7 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, sparse
         if _weight is None:
-            w = rng.embedding_init(num_embeddings, embedding_dim, padding_idx, dtype or get_default_dtype())
+            w = rng.embedding_init(num_embeddings, embedding_dim, padding_idx, dtype or default_dtype())
         else:
             w = np.array(_weight.numpy() if isinstance(_weight, Tensor) else _weight)
             if w.shape != (num_embeddings, embedding_dim):
@@ -333,7 +334,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype or get_default_dtype()))
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype or default_dtype()))
 
     def forward(self, x: Tensor) -> Tensor:
         return x.prelu(self.weight)

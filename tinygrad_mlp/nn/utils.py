@@ -43,7 +43,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     coef = min(max_norm / (total + 1e-6), 1.0)
     for data in modify_in_place(*grads):
         data *= data.dtype.type(coef)
-    return Tensor(np.asarray(total, dtype=grads[0].dtype))
+    return Tensor(np.asarray(total, dtype=grads[0].dtype.dtype))  # (.dtype.dtype: tg's dtype's numpy dtype)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach: bool | None = None) -> None:

@@ -45,7 +45,7 @@ def _matrices(x: Any, op: str, square: bool = True) -> Any:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {x.shape[-2]} by "
                            f"{x.shape[-1]} matrices")
     if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {x.dtype}")
+        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {x.dtype.name}")
     return x
 
 
@@ -194,8 +194,8 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Any:  # noqa: N803
     """
     a, b = _matrices(A, "linalg.solve"), as_tensor(B)
     if b.dtype != a.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {a.dtype} "
-                           f"and B of type {b.dtype} instead")
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {a.dtype.name} "
+                           f"and B of type {b.dtype.name} instead")
     if not left:
         return solve(a.mT, b.mT).mT
     vector = _vector_rhs(a, b)
@@ -471,7 +471,7 @@ def _float_input(x: Any, dtype: Any, op: str) -> Any:
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {x.dtype}")
+        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {x.dtype.name}")
     return x
 
 
@@ -552,8 +552,8 @@ def vecdot(x: Any, y: Any, *, dim: int = -1) -> Any:
     """
     x, y = as_tensor(x), as_tensor(y)
     if x.dtype != y.dtype:
-        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {x.dtype} "
-                           f"and y of type {y.dtype} instead")
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{x.dtype.name} and y of type {y.dtype.name} instead")
     return (x * y).sum(dim)
 
 

@@ -175,7 +175,8 @@ def _scatter_args(self, dim, index, src, value, op):
     if not isinstance(src, Function.tensor_type):
         src = np.asarray(src, dtype=self.dtype)
     elif src.dtype != self.dtype:
-        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype ({self.dtype} vs {src.dtype})")
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype "
+                           f"({self.dtype.name} vs {src.dtype.name})")
     return d, idx, src
 
 
@@ -433,19 +434,19 @@ def _new(self, data: np.ndarray, requires_grad: bool):
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.zeros(shape_arg(size), dtype or self.dtype), requires_grad)
+    return _new(self, np.zeros(shape_arg(size), dtype or self._data.dtype), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.ones(shape_arg(size), dtype or self.dtype), requires_grad)
+    return _new(self, np.ones(shape_arg(size), dtype or self._data.dtype), requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.empty(shape_arg(size), dtype or self.dtype), requires_grad)
+    return _new(self, np.empty(shape_arg(size), dtype or self._data.dtype), requires_grad)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.full(shape_arg((size,)), fill_value, dtype or self.dtype), requires_grad)
+    return _new(self, np.full(shape_arg((size,)), fill_value, dtype or self._data.dtype), requires_grad)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -549,8 +550,8 @@ def _index_put_args(self, indices, values, op):
     index = _index_tuple(indices, op)
     v = values if isinstance(values, Function.tensor_type) else np.asarray(values, self.dtype)
     if v.dtype != self.dtype:
-        raise RuntimeError(f"{op}(): Index put requires the source and destination dtypes match, got {self.dtype} "
-                           f"for the destination and {v.dtype} for the source.")
+        raise RuntimeError(f"{op}(): Index put requires the source and destination dtypes match, got {self.dtype.name} "
+                           f"for the destination and {v.dtype.name} for the source.")
     try:
         picked = np.empty(self.shape, np.bool_)[index]
         np.broadcast_to(np.empty(np.shape(array_of(v)), np.bool_), picked.shape)
@@ -661,8 +662,8 @@ def _index_copy_args(self, dim, index, source, op):
     if not isinstance(source, Function.tensor_type):
         raise TypeError(f"{op}(): source must be a Tensor, not {type(source).__name__}")
     if source.dtype != self.dtype:
-        raise RuntimeError(f"{op}(): self and source expected to have the same dtype, but got (self) {self.dtype} "
-                           f"and (source) {source.dtype}")
+        raise RuntimeError(f"{op}(): self and source expected to have the same dtype, but got (self) {self.dtype.name} "
+                           f"and (source) {source.dtype.name}")
     return _index_add_args(self, dim, index, source, op)
 
 

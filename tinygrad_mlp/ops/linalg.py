@@ -253,7 +253,7 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     """torch.norm: the vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm."""
     x = self if dtype is None else self.to(dtype)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype}")
+        raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype.name}")
     if p is None or p == "fro":
         p = 2
     elif p == "nuc":
@@ -533,7 +533,7 @@ def tensordot(a, b, dims=2, out=None):  # noqa: A002 - torch's name
     a, b = as_tensor(a), as_tensor(b)
     da, db = _tensordot_dims(dims, a.ndim, b.ndim)
     if a.dtype != b.dtype:
-        raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {a.dtype} and {b.dtype}")
+        raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {a.dtype.name} and {b.dtype.name}")
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:
             raise RuntimeError(f"tensordot(): contracted dimensions need to match, but first has size {a.shape[i]} "

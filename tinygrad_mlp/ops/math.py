@@ -13,7 +13,7 @@ import numpy as np
 from ..args import array_of
 from ..function import Function
 from ..registry import register
-from ..state import get_default_dtype
+from ..state import default_dtype
 from .activation import erf  # (the C library's, elementwise: the one GELU uses)
 from .elementwise import unbroadcast
 
@@ -21,7 +21,7 @@ from .elementwise import unbroadcast
 def _floating(a):
     """torch computes float functions of integer/bool tensors in the default float dtype."""
     if isinstance(a, np.ndarray) and a.dtype.kind not in "fc":
-        return a.astype(get_default_dtype())
+        return a.astype(default_dtype())
     return a
 
 

@@ -9,7 +9,7 @@ from .. import rng
 from ..args import array_of, shape_arg
 from ..function import Function
 from ..registry import register
-from ..state import get_default_dtype
+from ..state import default_dtype
 
 
 def _std_checked(std) -> None:
@@ -29,7 +29,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments: numbers for mean and std "
                             "need a size")
-        data = rng.normal(float(m), float(s), shape_arg((size,)), dtype or get_default_dtype(), generator)
+        data = rng.normal(float(m), float(s), shape_arg((size,)), dtype or default_dtype(), generator)
     else:
         dt = np.result_type(*[a.dtype for a in (m, s) if isinstance(a, np.ndarray)])
         if dt.kind != "f":
@@ -59,7 +59,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 def exponential_(self, lambd=1.0, *, generator=None):
     if self.dtype.kind != "f":
-        raise RuntimeError(f"exponential_ for integral dtypes is not supported (got {self.dtype})")
+        raise RuntimeError(f"exponential_ for integral dtypes is not supported (got {self.dtype.name})")
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     dst = self._inplace("exponential_")

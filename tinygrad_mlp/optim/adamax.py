@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..state import get_default_dtype
+from ..state import default_dtype
 from .optimizer import Optimizer
 
 
@@ -90,7 +90,7 @@ class NAdam(Optimizer):
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
         if "mu_product" not in state:
-            state["mu_product"] = np.ones((), np.float64 if get_default_dtype() == np.float64 else np.float32)
+            state["mu_product"] = np.ones((), np.float64 if default_dtype() == np.float64 else np.float32)
         grad = _adam_moments(self, p, grad, group, state)
         lr, (beta1, beta2), eps, psi = group["lr"], group["betas"], group["eps"], group["momentum_decay"]
         t = state["step"]

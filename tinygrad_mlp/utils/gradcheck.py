@@ -26,7 +26,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64)) for x in inputs]
     for i, t in enumerate(tensors):
         if t.dtype != np.float64:
-            raise TypeError(f"gradcheck: input {i} has dtype {t.dtype}; gradcheck needs float64 inputs")
+            raise TypeError(f"gradcheck: input {i} has dtype {t.dtype.name}; gradcheck needs float64 inputs")
     checked = [t for t in tensors if t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, nothing to check")

@@ -62,7 +62,7 @@ def _summary(what: str, a: np.ndarray | None) -> list:
 
 
 def _tensor_label(t: Tensor, title: str, show_data: bool, show_grad: bool) -> list:
-    label = [title, f"{tuple(t.shape)} {t.dtype}"]
+    label = [title, f"{tuple(t.shape)} {t.dtype.name}"]
     if show_data:
         label += _summary("data", t.detach().numpy())
     if show_grad and t.grad is not None:
@@ -72,7 +72,7 @@ def _tensor_label(t: Tensor, title: str, show_data: bool, show_grad: bool) -> li
 
 def _node_label(node: Function, show_data: bool, show_grad: bool) -> list:
     out = node.output() if node.output is not None else None
-    label = [node.label()] + ([f"{tuple(out.shape)} {out.dtype}"] if out is not None else [])
+    label = [node.label()] + ([f"{tuple(out.shape)} {out.dtype.name}"] if out is not None else [])
     if show_data and out is not None:
         label += _summary("data", out.detach().numpy())
     if show_grad:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..state import get_default_dtype, no_grad
+from ..state import default_dtype, no_grad
 from ..tensor import Tensor
 
 
@@ -68,7 +68,7 @@ def summary(model: Any, input_shape: tuple | None = None, dtype: Any = None) -> 
             with no_grad():
                 was_training = model.training
                 model.eval()
-                model(Tensor(np.zeros((1, *input_shape), dtype=dtype or get_default_dtype())))
+                model(Tensor(np.zeros((1, *input_shape), dtype=dtype or default_dtype())))
                 model.train(was_training)
         finally:
             for h in handles:

@@ -65,7 +65,7 @@ def check_module_state(module: Any, state_dict: Any, strict: bool = True) -> Non
         elif target.dtype.kind == "f" and arr.dtype.kind in "iuf" and arr.dtype.itemsize > target.dtype.itemsize:
             finite = np.isfinite(arr)
             if arr.size and np.max(np.abs(arr), initial=0, where=finite) > np.finfo(target.dtype).max:
-                errors.append(f"{key} holds values that overflow {target.dtype}.")
+                errors.append(f"{key} holds values that overflow {target.dtype.name}.")
     if errors:
         raise RuntimeError(f"Error(s) in loading state_dict for {who}: " + "\n\t".join(errors))
 

@@ -15,12 +15,12 @@ from .state import default_dtype
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple that prints as torch's (``tg.Size([2, 3])``) and knows its ``numel()``."""
+    """A tensor's shape: a tuple that prints as torch's (``tinygrad_mlp.Size([2, 3])``) and knows its ``numel()``."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"tg.Size({list(self)})"
+        return f"tinygrad_mlp.Size({list(self)})"  # (torch.Size([2, 3]) in torch, as dtypes print)
 
     def numel(self) -> int:
         return math.prod(self)

@@ -2,7 +2,7 @@
 
 >>> import tinygrad_mlp as tg
 >>> tg.zeros(2, 3).shape, tg.arange(4).tolist(), tg.tensor([1.5]).dtype
-(tg.Size([2, 3]), [0, 1, 2, 3], tinygrad_mlp.float32)
+(tinygrad_mlp.Size([2, 3]), [0, 1, 2, 3], tinygrad_mlp.float32)
 """
 
 from __future__ import annotations

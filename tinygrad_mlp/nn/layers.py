@@ -28,7 +28,7 @@ class Sequential(Module):
     >>> import tinygrad_mlp as tg
     >>> model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 3))
     >>> model(tg.zeros(5, 4)).shape, len(model), list(model.state_dict())[0]
-    (tg.Size([5, 3]), 3, '0.weight')
+    (tinygrad_mlp.Size([5, 3]), 3, '0.weight')
     """
 
     def __init__(self, *modules: Any) -> None:
@@ -140,7 +140,7 @@ class Linear(Module):
     >>> import tinygrad_mlp as tg
     >>> layer = tg.nn.Linear(784, 256)
     >>> layer.weight.shape, layer(tg.zeros(32, 784)).shape
-    (tg.Size([256, 784]), tg.Size([32, 256]))
+    (tinygrad_mlp.Size([256, 784]), tinygrad_mlp.Size([32, 256]))
     """
 
     column_major_from = 4096  # weights with at least this many elements are stored column-major

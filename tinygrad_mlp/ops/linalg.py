@@ -528,7 +528,7 @@ def tensordot(a, b, dims=2, out=None):  # noqa: A002 - torch's name
 
     >>> import tinygrad_mlp as tg
     >>> tg.tensordot(tg.ones(2, 3), tg.ones(3, 4), dims=1).shape
-    tg.Size([2, 4])
+    tinygrad_mlp.Size([2, 4])
     """
     a, b = as_tensor(a), as_tensor(b)
     da, db = _tensordot_dims(dims, a.ndim, b.ndim)

@@ -10,7 +10,16 @@ runs next, so sharing a process would be unfair to one side; ratios within a pro
 uses ``np.dot`` with in-place updates (for Adam: plain per-array numpy Adam with preallocated state),
 as in ``../shared/PERF_NOTES.md``.
 
-    python -m benchmarks.compiled_step [--quick] [--rounds N] [--batches 1,32]
+    python -m benchmarks.compiled_step [--quick] [--rounds N] [--batches 1,32] [--update fused|numpy]
+
+This is steady-state time, as for JAX (whose jit compilation is outside the rounds too): the compiled
+step uses its fused numba update from the first step (``tinygrad_mlp.compile.FUSED = True``) where numba
+is installed, rather than switching to it after ~1e9 element updates as it does by default; ``--update
+numpy`` measures the numpy update instead.
+
+``numpy_reference_spread`` is the slowest over the fastest of the per-process numpy times: the same
+step everywhere, so above ~1.2 one process ran disturbed (on 2 cores, a 2-thread OpenBLAS step with the
+other core busy runs 3-20x slower) and the ratios of that record are not comparable.
 
 A reference that is not installed is skipped and its record says so (``"jax": "not installed: pip install
 -e .[bench]"``). Prints one JSON line per (optimizer, batch) after a machine record.
@@ -36,9 +45,13 @@ def numpy_step(batch: int, optimizer: str) -> object:
     return lambda: ref.step(x, y)
 
 
-def ours_steps(batch: int, optimizer: str) -> tuple:
+def ours_steps(batch: int, optimizer: str, fused: bool = True) -> tuple:
     """(eager step, compiled step) on two models built from the same weights."""
+    import sys
+
     import tinygrad_mlp as tg
+
+    sys.modules["tinygrad_mlp.compile"].FUSED = fused  # (tg.compile is the function)
 
     x, y = data(SIZES, batch)
     xt, yt = tg.Tensor(x), tg.Tensor(y)
@@ -127,12 +140,12 @@ def _installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def worker(framework: str, rounds: int, batches: list) -> None:
+def worker(framework: str, rounds: int, batches: list, fused: bool = True) -> None:
     for optimizer in ("sgd", "adam"):
         for batch in batches:
             candidates = {"numpy": numpy_step(batch, optimizer)}
             if framework == "ours":
-                candidates["eager"], candidates["compiled"] = ours_steps(batch, optimizer)
+                candidates["eager"], candidates["compiled"] = ours_steps(batch, optimizer, fused)
             elif framework == "torch":
                 candidates["torch"] = torch_step(SIZES, batch, optimizer)
             else:
@@ -146,12 +159,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--batches", default="1,32,128,512")
+    parser.add_argument("--update", choices=["fused", "numpy"], default="fused",
+                        help="the compiled step's optimizer update: numba's fused loop (if installed) or numpy")
     parser.add_argument("--framework-worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rounds = args.rounds or (5 if args.quick else 15)
     batches = [int(b) for b in args.batches.split(",")]
     if args.framework_worker:
-        worker(args.framework_worker, rounds, batches)
+        worker(args.framework_worker, rounds, batches, args.update == "fused")
         return
     results: dict = {}
     skipped: dict = {}
@@ -161,12 +176,12 @@ def main() -> None:
             skipped[framework] = f"not installed: pip install -e .[{extra}]"
             continue
         for r in run_worker("compiled_step", "--framework-worker", framework, "--rounds", str(rounds),
-                            "--batches", args.batches):
+                            "--batches", args.batches, "--update", args.update):
             results[(framework, *r.pop("key"))] = r
     for optimizer in ("sgd", "adam"):
         for batch in batches:
             record: dict = {"benchmark": "compiled_step", "model": "-".join(map(str, SIZES)), "batch": batch,
-                            "optimizer": optimizer, "dtype": "float32", "rounds": rounds,
+                            "optimizer": optimizer, "dtype": "float32", "rounds": rounds, "update": args.update,
                             "numpy_reference": "(in, out) weights, np.dot, in-place updates"}
             ratios: dict = {}
             for framework, names in (("ours", ("eager", "compiled")), ("torch", ("torch",)), ("jax", ("jax",))):
@@ -179,6 +194,9 @@ def main() -> None:
                 for name in names:
                     ratios[name] = round(r[name]["ratio_to_numpy"], 3)
                     record[f"{name}_us"] = round(r[name]["median_s"] * 1e6, 1)
+            references = [v for k, v in record.items() if k.startswith("numpy_us_in_")]
+            if len(references) > 1:  # the same numpy step in every process: far apart means a disturbed run
+                record["numpy_reference_spread"] = round(max(references) / min(references), 3)
             record["over_numpy"] = ratios
             if all(isinstance(ratios.get(k), float) for k in ("compiled", "jax")):
                 record["compiled_over_jax"] = round(ratios["compiled"] / ratios["jax"], 3)

@@ -63,7 +63,7 @@ def test_run_folder_is_not_overwritten_by_accident(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,words", [
     (["train", "--activation", "swishy"], "invalid choice: 'swishy'"),
-    (["train", "--optimizer", "adamax"], "invalid choice: 'adamax' (choose from 'adagrad', 'adam'"),
+    (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs' (choose from 'adadelta', 'adagrad', 'adam'"),
     (["train", "--dataset", "cifar"], "unknown dataset 'cifar'; valid choices: iris, digits"),
     (["train", "--hidden", "64,-3"], "hidden sizes must be positive"),
     (["train", "--batch-size", "0"], "must be a positive integer"),
@@ -95,3 +95,17 @@ def test_csv_dataset_and_wrong_loss_for_the_task(tmp_path, capsys):
                  "--quiet"]) == 0
     assert main(["train", "--dataset", "iris", "--loss", "huber", "--epochs", "1", "--quiet"]) == 2
     assert "unknown loss 'huber'; valid choices: cross_entropy, mse, bce_with_logits" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, lr", [("adadelta", "1.0"), ("adamax", "0.01"), ("nadam", "0.01"), ("radam", "0.01")])
+def test_every_optimizer_of_the_package_is_a_cli_choice(name, lr, capsys):
+    try:
+        code = main(["train", "--dataset", "iris", "--optimizer", name, "--lr", lr, "--hidden", "16", "--epochs", "40",
+                     "--batch-size", "16", "--seed", "0"])
+    except SystemExit as e:  # argparse refused the choice
+        code = e.code
+    assert code == 0
+    printed = capsys.readouterr().out
+    test_row = next(line for line in printed.splitlines() if line.startswith("test "))
+    assert float(test_row.split()[2]) >= 0.9  # loss, accuracy
+    assert "training step: eager: the optimizer is" in printed  # compile takes SGD and Adam/AdamW only

@@ -145,6 +145,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="save the training checkpoint every N epochs, or every N seconds with a trailing s (0: only "
                         "at the end); SIGTERM and Ctrl-C also save it")
     t.add_argument("--detect-anomaly", action="store_true", help="stop at the first op producing NaN/inf")
+    t.add_argument("--no-compile", dest="compile", action="store_const", const=False, default=None,
+                   help="run every training step eagerly; by default the step is compiled with tg.compile when the "
+                        "model, loss and optimizer allow it (same results bit for bit, faster), and the first "
+                        "printed line says which path was taken")
     t.add_argument("--quiet", action="store_true", help="no per-epoch table")
     t.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files to DIR (extra "
                                                          "tensorboard)")
@@ -186,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> int:
            "val_size": args.val_size, "tensorboard": args.tensorboard,
            "scale": args.scale, "out": args.out, "overwrite": args.overwrite, "resume": args.resume,
            "detect_anomaly": args.detect_anomaly, "report_every": 0 if args.quiet else 1,
-           "checkpoint_every": args.checkpoint_every, "on_nan": "stop"}
+           "checkpoint_every": args.checkpoint_every, "on_nan": "stop", "compile": args.compile}
     if args.resume:  # the run folder's config.json is the truth: pass on only what was typed
         given = set(getattr(args, "given", ())) | {"out", "resume"}
         given |= {"report_every"} if "quiet" in given else set()

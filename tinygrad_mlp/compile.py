@@ -1,8 +1,10 @@
 """`compile(step)`: record one training step, plan its buffers, and replay the plan.
 
 ``step`` is a function that runs one training step — ``optimizer.zero_grad()``, forward, loss,
-``loss.backward()``, ``optimizer.step()`` — and returns the loss tensor. ``compile(step)`` returns a
-callable that does the same work with far less Python and no allocation per step:
+``loss.backward()``, ``optimizer.step()`` — and returns the loss tensor, or ``(loss, output)`` with the
+model's output the loss was computed from (a replay then returns a fresh copy of that output too: `fit`
+uses it for its metrics). ``compile(step)`` returns a callable that does the same work with far less
+Python and no allocation per step:
 
 >>> import numpy as np, tinygrad_mlp as tg
 >>> _ = tg.manual_seed(0)
@@ -53,6 +55,16 @@ update applies to each element exactly the operations eager applies per paramete
 step equals the eager step **bit for bit** — loss, parameters, ``.grad`` and optimizer state
 (``tests/test_compile.py`` checks this over 1,000 steps). No fusion here changes rounding.
 
+With numba installed (``pip install tinygrad_mlp[fast]``), plain SGD and Adam/AdamW (no amsgrad, no
+maximize, no L2 ``weight_decay`` in Adam) update in **one fused loop** over the flat buffers instead of
+2 (SGD) or ~13 (Adam) whole-buffer numpy calls: the same operations per element in the same order and
+dtype, without fast-math, so still bit for bit (``tests/test_compile_fused.py``, 1,000 steps; see
+`_fused_kernels`). Loading numba costs ~1-2 s once per process, so by default (``FUSED = "auto"``) a
+compiled step switches to the kernels only once its numpy updates have cost about that much (~4,000
+Adam steps of the 235k-parameter MNIST MLP); ``tinygrad_mlp.compile.FUSED = True`` uses them from the
+first step (as the step-time benchmarks do), ``False`` never. Without numba the numpy update runs,
+silently.
+
 What stays the same, what differs
 ---------------------------------
 ``.grad``, ``optimizer.state``, ``model.state_dict()``, ``optimizer.state_dict()`` and
@@ -64,7 +76,7 @@ side effects inside ``step`` (prints, counters) happen only on recorded calls.
 
 Refused (run eagerly, with a warning): any op outside the MLP family (dropout in training mode,
 batch norm, ...), a step that reads a tensor's value while it runs (``.item()``, ``float()``,
-``bool()``, ``.tolist()`` — Python control flow could depend on it), a step without
+``bool()``, ``.tolist()`` — Python control flow could depend on it), modules with forward hooks, a step without
 ``zero_grad()`` (gradients would accumulate), or without exactly one ``optimizer.step()``,
 parameters shared between layers, mixed dtypes, more than one optimizer in reach (pass
 ``optimizer=``). A batch whose class targets are not all in ``0..C-1`` (``ignore_index``) runs
@@ -82,6 +94,7 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace as types_namespace
 from typing import Any
 
 import numpy as np
@@ -112,22 +125,25 @@ class _Unsupported(Exception):
 
 
 def compile(fn: Callable | None = None, *, optimizer: Optimizer | None = None,  # noqa: A001 - torch's name
-            strict: bool = False) -> Any:
+            strict: bool = False, warn: bool = True) -> Any:
     """Compile a training-step function (see the module docstring). ``optimizer``: the optimizer the
     step uses, when it cannot be found among the function's globals, closure or bound ``self``;
-    ``strict``: raise `CompileError` instead of warning and running eagerly. Also a decorator."""
+    ``strict``: raise `CompileError` instead of warning and running eagerly; ``warn=False``: run eagerly
+    without a warning (the reason is still kept in ``.eager``). Also a decorator."""
     if fn is None:
-        return functools.partial(compile, optimizer=optimizer, strict=strict)
-    return CompiledStep(fn, optimizer=optimizer, strict=strict)
+        return functools.partial(compile, optimizer=optimizer, strict=strict, warn=warn)
+    return CompiledStep(fn, optimizer=optimizer, strict=strict, warn=warn)
 
 
 class CompiledStep:
     """The callable `compile` returns: one plan per input signature, eager where none applies."""
 
-    def __init__(self, fn: Callable, optimizer: Optimizer | None = None, strict: bool = False) -> None:
+    def __init__(self, fn: Callable, optimizer: Optimizer | None = None, strict: bool = False,
+                 warn: bool = True) -> None:
         self.fn = fn
         self.optimizer = optimizer
         self.strict = strict
+        self.warn = warn
         self.plans: dict = {}  # signature -> _Plan
         self.eager: dict = {}  # signature -> why it runs eagerly
         self.store: _FlatStore | None = None
@@ -175,15 +191,17 @@ class CompiledStep:
         before = _snapshot(opt, params)
         watch = _Watch(opt, [m for m in found if isinstance(m, Module)])
         with watch:
-            loss = self.fn(*args, **kwargs)
+            result = self.fn(*args, **kwargs)
+        loss, output = _loss_and_output(result)
         try:
             watch.check()
             _check_losses(found)
+            _check_hooks(found)
             _check_grads(params)
-            plan = _build_plan(self, loss, args, opt, params)
+            plan = _build_plan(self, loss, output, args, opt, params)
         except _Unsupported as e:
             self._refuse(key, str(e))
-            return loss
+            return result
         after = _snapshot(opt, params)
         try:  # replay the recorded step from the state before it, and compare with eager's result
             _restore(opt, params, before)
@@ -191,25 +209,29 @@ class CompiledStep:
             got = plan.run(args)
             if got is None:
                 raise _Unsupported("the recorded batch has class targets outside 0..C-1")
+            if output is not None:
+                _same("the model's output", got[1].numpy(), output.numpy())
+                got = got[0]
             _compare(got.numpy(), loss.numpy(), opt, params, after)
         except _Unsupported as e:
             _restore(opt, params, after)
             self._refuse(key, str(e))
-            return loss
+            return result
         except Exception as e:  # pragma: no cover - a planner bug must not cost the user their step
             _restore(opt, params, after)
             self._refuse(key, f"the plan failed on its check run ({type(e).__name__}: {e})")
-            return loss
+            return result
         _restore(opt, params, after)  # the first step's result is eager's own
         plan.store.adopt()
         self.plans[key] = plan
-        return loss
+        return result
 
     def _refuse(self, key: tuple | None, why: str) -> None:
         message = f"compile: {getattr(self.fn, '__name__', 'step')} runs eagerly: {why}"
         if self.strict:
             raise CompileError(message)
-        warnings.warn(message, CompileWarning, stacklevel=4)
+        if self.warn:
+            warnings.warn(message, CompileWarning, stacklevel=4)
         if key is not None:
             self.eager[key] = why
 
@@ -278,6 +300,22 @@ def _reachable(fn: Callable, depth: int = 2) -> list:
 def _the_optimizer(found: list) -> Optimizer | None:
     optimizers = {id(o): o for o in found if isinstance(o, Optimizer)}
     return next(iter(optimizers.values())) if len(optimizers) == 1 else None
+
+
+def _loss_and_output(result: Any) -> tuple:
+    """(loss, model output or None): a step returns the loss, or ``(loss, output)`` to get the output too."""
+    if isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, Tensor) for r in result):
+        return result
+    return result, None
+
+
+def _check_hooks(found: list) -> None:
+    for m in found:
+        if isinstance(m, Module):
+            for sub in m.modules():
+                if getattr(sub, "_forward_hooks", None):
+                    raise _Unsupported(f"a module ({type(sub).__name__}) has forward hooks, which a replay would "
+                                       "not run")
 
 
 def _check_grads(params: list) -> None:
@@ -365,8 +403,9 @@ class _Watch:
 _ACTIVATIONS = {ops.ReLU: "relu", ops.Tanh: "tanh", ops.Sigmoid: "sigmoid"}
 
 
-def _read_graph(loss: Any, args: tuple) -> tuple:
-    """(loss kind, layers [(weight, bias, activation)] in forward order, input index, target index)."""
+def _read_graph(loss: Any, args: tuple, output: Tensor | None = None) -> tuple:
+    """(loss kind, layers [(weight, bias, activation)] in forward order, input index, target index); with
+    ``output``, checks that it is the tensor the loss was computed from."""
     if not isinstance(loss, Tensor):
         raise _Unsupported(f"the step returns a {type(loss).__name__}, not the loss tensor")
     node = loss.grad_fn
@@ -389,6 +428,8 @@ def _read_graph(loss: Any, args: tuple) -> tuple:
         kind, src, target = "mse", sub.next_functions[0], sub.next_functions[1]
     else:
         raise _Unsupported(f"the loss is {node.name()}; mean cross_entropy and mean mse_loss are compiled")
+    if output is not None and (output.grad_fn is None or output.grad_fn is not src):
+        raise _Unsupported("the step's second returned value is not the output the loss was computed from")
     layers: list = []
     pending = None  # an activation node seen, waiting for the Linear under it
     while not isinstance(src, Tensor):
@@ -433,8 +474,9 @@ def _ce_target(args: tuple, xi: int, n: int) -> int:
     return found[0]
 
 
-def _build_plan(owner: CompiledStep, loss: Any, args: tuple, opt: Optimizer, params: list) -> _Plan:
-    kind, layers, xi, ti = _read_graph(loss, args)
+def _build_plan(owner: CompiledStep, loss: Any, output: Tensor | None, args: tuple, opt: Optimizer,
+                params: list) -> _Plan:
+    kind, layers, xi, ti = _read_graph(loss, args, output)
     used = [p for w, b, _ in layers for p in (w, b) if p is not None]
     if len({id(p) for p in used}) != len(used):
         raise _Unsupported("a parameter is used by more than one layer")
@@ -442,7 +484,7 @@ def _build_plan(owner: CompiledStep, loss: Any, args: tuple, opt: Optimizer, par
         raise _Unsupported("the optimizer's parameters are not exactly the parameters the step's graph uses")
     if owner.store is None or owner.store.opt is not opt:
         owner.store = _FlatStore(opt)
-    return _Plan(owner.store, kind, layers, xi, ti, args)
+    return _Plan(owner.store, kind, layers, xi, ti, args, output is not None)
 
 
 # --- the flat buffers and the optimizer -------------------------------------------------------------------
@@ -457,7 +499,7 @@ class _FlatStore:
             raise _Unsupported(f"the optimizer is {type(opt).__name__}; SGD, Adam and AdamW are compiled")
         self.opt = opt
         self.params = [p for g in opt.param_groups for p in g["params"]]
-        dtypes = {p.dtype for p in self.params}
+        dtypes = {_raw(p).dtype for p in self.params}  # (numpy's: the plans compute with them)
         if len(dtypes) != 1 or next(iter(dtypes)).kind != "f":
             raise _Unsupported(f"parameter dtypes {sorted(map(str, dtypes))}: one float dtype is compiled")
         self.dtype = next(iter(dtypes))
@@ -476,6 +518,8 @@ class _FlatStore:
         self.views = [_view(self.P, o, a) for o, _, a in self.slices]
         self.grad_tensors = [Tensor(_view(self.G, o, a)) for o, _, a in self.slices]
         self.state_obj = None
+        self.fused = FUSED  # the one-pass optimizer kernels, when numba is installed: True, False or "auto"
+        self.updated = 0  # elements updated by the numpy update so far (for "auto")
         self.stale = False
         self.stamp = -1  # the version clock after our last step: unchanged means no tensor was changed since
 
@@ -534,6 +578,16 @@ class _FlatStore:
             if p.grad is not g:
                 p.grad = g
 
+    def kernels(self) -> Any:
+        """The fused update kernels, or None for the numpy update. ``"auto"`` loads them (numba's import
+        and the kernels' load from its cache take ~1-2 s once per process) only after the numpy update
+        has done FUSE_AFTER element updates, about what loading costs: a short run never pays for it,
+        and a long one pays at most about twice what it would have with perfect foresight."""
+        if self.fused is True or (self.fused == "auto" and self.updated >= FUSE_AFTER):
+            return _fused_kernels()
+        self.updated += self.size
+        return None
+
     def update(self) -> None:
         sgd = type(self.opt) is SGD
         i = 0
@@ -549,6 +603,10 @@ class _FlatStore:
         p, grad, step = self.P[a:b], self.G[a:b], self.work[a:b]
         lr, momentum, wd, dampening = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
         if not (momentum or wd or group["maximize"]):
+            kernels = self.kernels()
+            if kernels is not None:
+                kernels.sgd(p, grad, self.dtype.type(lr))
+                return
             np.multiply(grad, float(lr), out=step)
             p -= step
             return
@@ -586,6 +644,18 @@ class _FlatStore:
         np.multiply(grad, lr, out=step)
         p -= step
 
+    def _adam_fused(self, group: dict, t: int, *arrays: np.ndarray) -> bool:
+        """Adam's update in one pass (see _fused_kernels) when it applies and the kernels are at hand."""
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        plain = not group["maximize"] and not group["amsgrad"] and (wd == 0 or type(self.opt) is AdamW)
+        kernels = self.kernels() if plain else None
+        if kernels is None:
+            return False
+        f = self.dtype.type
+        kernels.adam(*arrays, f(1 - lr * wd if wd else 1), f(1 - beta1), f(1 - beta2), f(beta2),
+                     f(math.sqrt(1 - beta2 ** t)), f(eps), f(lr / (1 - beta1 ** t)))
+        return True
+
     def _adam(self, group: dict, group_params: list, a: int, b: int) -> None:
         """Adam.step's arithmetic, element for element, over the group's slice of the flat buffers."""
         state = self.opt.state
@@ -605,6 +675,8 @@ class _FlatStore:
             state[q]["step"] = t
         p, grad, work = self.P[a:b], self.G[a:b], self.work[a:b]
         m, v = self.state_flat["exp_avg"][a:b], self.state_flat["exp_avg_sq"][a:b]
+        if self._adam_fused(group, t, p, grad, m, v):
+            return
         if group["maximize"]:
             grad = np.negative(grad, out=self.work2[a:b])
         if wd != 0:
@@ -635,6 +707,46 @@ class _FlatStore:
         p -= work
 
 
+FUSED: bool | str = "auto"  # True: the fused kernels from the first step; False: never; "auto": see kernels()
+FUSE_AFTER = 10 ** 9  # element updates (steps x parameters) before "auto" loads them: ~1 ns each in numpy
+_KERNELS: list = []  # [kernels or None], filled on first use
+
+
+def _fused_kernels() -> Any:
+    """The optimizer updates as one loop over the flat buffers each, compiled by numba (extra ``fast``),
+    or None when numba is not installed. Imported on first use and cached on disk (``cache=True``).
+
+    Rounding: none changes. Each loop applies to every element the very operations of the whole-buffer
+    numpy update, in the same order and the same dtype (the scalars are cast to the parameters' dtype
+    first, as numpy casts a Python float); numba is asked for no fast-math, so nothing is reassociated or
+    contracted into a fused multiply-add, and float32 sqrt and division are correctly rounded in both.
+    Only the temporaries are gone: one pass over parameters, gradients and state instead of ~13 for Adam.
+    """
+    if not _KERNELS:
+        try:
+            import numba
+        except ImportError:
+            _KERNELS.append(None)
+            return None
+        jit = numba.njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+
+        def adam(p, g, m, v, decay, c1, c2, beta2, bias2, eps, step_size):  # pragma: no cover - compiled
+            for i in range(p.shape[0]):
+                gi = g[i]
+                mi = m[i] + (gi - m[i]) * c1
+                vi = v[i] * beta2 + (gi * gi) * c2
+                m[i] = mi
+                v[i] = vi
+                p[i] = p[i] * decay - (mi / (np.sqrt(vi) / bias2 + eps)) * step_size
+
+        def sgd(p, g, lr):  # pragma: no cover - compiled
+            for i in range(p.shape[0]):
+                p[i] = p[i] - g[i] * lr
+
+        _KERNELS.append(types_namespace(adam=jit(adam), sgd=jit(sgd)))
+    return _KERNELS[0]
+
+
 def _view(flat: np.ndarray, offset: int, like: np.ndarray) -> np.ndarray:
     """A view of flat[offset:] with like's shape and layout (column-major stays column-major)."""
     part = flat[offset:offset + like.size]
@@ -649,8 +761,9 @@ def _view(flat: np.ndarray, offset: int, like: np.ndarray) -> np.ndarray:
 class _Plan:
     """The forward, loss and backward of one signature as generated straight-line numpy calls."""
 
-    def __init__(self, store: _FlatStore, kind: str, layers: list, xi: int, ti: int, args: tuple) -> None:
-        self.store, self.kind, self.xi, self.ti = store, kind, xi, ti
+    def __init__(self, store: _FlatStore, kind: str, layers: list, xi: int, ti: int, args: tuple,
+                 with_output: bool = False) -> None:
+        self.store, self.kind, self.xi, self.ti, self.with_output = store, kind, xi, ti, with_output
         x = _array(args[xi])
         t = _array(args[ti])
         dtype = store.dtype
@@ -678,6 +791,8 @@ class _Plan:
             h = f"Z{i}"
         last = len(layers) - 1
         Z, D = f"Z{last}", f"D{last}"
+        if with_output:  # the model's output, before the loss overwrites its buffer: a new array each step
+            fwd.append(f"out = {Z}.copy()")
         if kind == "cross_entropy":
             if t.shape != (n,) or t.dtype.kind not in "iu":
                 raise _Unsupported("class targets must be integers of shape (N,)")
@@ -715,12 +830,14 @@ class _Plan:
             if i > 0:
                 bwd.append(f"dot(D{i}, W{i}, D{i - 1})")
                 bwd += _activation_backward(layers[i - 1][2], i - 1, ns, n, W.shape[1], dtype)
-        self.source = "def step(x, t):\n" + "".join(f"    {line}\n" for line in fwd + bwd) + "    return loss\n"
+        returns = "loss, out" if with_output else "loss"
+        self.source = "def step(x, t):\n" + "".join(f"    {line}\n" for line in fwd + bwd) + f"    return {returns}\n"
         exec(self.source, ns)  # noqa: S102 - our own generated code, from the lines above
         self.step = ns["step"]
 
-    def run(self, args: tuple) -> Tensor | None:
-        """One compiled training step; None when this batch must run eagerly."""
+    def run(self, args: tuple) -> Tensor | tuple | None:
+        """One compiled training step: the loss (and the model's output, when the step returns it); None
+        when this batch must run eagerly."""
         x, t = args[self.xi], args[self.ti]
         x = x.numpy() if type(x) is Tensor else x
         t = t.numpy() if type(t) is Tensor else t
@@ -729,10 +846,12 @@ class _Plan:
         store = self.store
         if not store.ensure():
             return None
-        loss = self.step(x, t)
+        result = self.step(x, t)
         store.update()
         store.publish()
-        return Tensor(loss)
+        if self.with_output:
+            return Tensor(result[0]), Tensor(result[1])
+        return Tensor(result)
 
 
 def _classes_in_range(t: np.ndarray, n_classes: int) -> bool:
@@ -822,8 +941,12 @@ def _compare(got_loss: np.ndarray, loss: np.ndarray, opt: Optimizer, params: lis
             elif mine != value:
                 raise _Unsupported(f"optimizer state {name!r} of parameter {k}: {mine!r} compiled, {value!r} eager")
     for what, a, b in pairs:
-        if a is None or np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=True):
-            raise _Unsupported(f"its check run differs from eager in {what}; please report this")
+        _same(what, a, b)
+
+
+def _same(what: str, a: np.ndarray | None, b: np.ndarray) -> None:
+    if a is None or np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=True):
+        raise _Unsupported(f"its check run differs from eager in {what}; please report this")
 
 
 # Engine hooks that would close the known gaps (not added: the engine is not this module's to change):

@@ -44,10 +44,11 @@ DEFAULTS: dict = {
     "scheduler": "none", "warmup": 0, "early_stopping": 0, "seed": 0, "test_size": 0.25, "val_size": 0.0,
     "scale": "standard", "out": None, "overwrite": False, "report_every": 1, "progress": True,
     "detect_anomaly": False, "on_nan": "raise", "resume": False, "tensorboard": None, "checkpoint_every": 1,
+    "compile": None,  # fit's: None compiles the step when the model allows it, False never
 }
 # Options a --resume may change: everything else fixes the model, data, split, optimizer or seed of the run.
 RESUMABLE = ("epochs", "data_root", "out", "overwrite", "resume", "report_every", "progress", "detect_anomaly",
-             "on_nan", "tensorboard", "checkpoint_every")
+             "on_nan", "tensorboard", "checkpoint_every", "compile")
 MODEL_FILE, CHECKPOINT_FILE = "model.safetensors", "checkpoint.safetensors"
 LEGACY_MODEL_FILE, LEGACY_CHECKPOINT_FILE = "model.npz", "checkpoint.npz"  # run folders of tinygrad_mlp 0.1
 MEMORY_FRACTION = 0.5  # a model whose parameters, gradients and optimizer state need more of RAM is refused
@@ -229,7 +230,8 @@ def run(config: dict) -> dict:
         history = fit(model, loss_fn, optimizer, loader, cfg["epochs"], val_data=val_data, scheduler=scheduler,
                       callbacks=callbacks, metrics=metric_names, report_every=cfg["report_every"],
                       progress=cfg["progress"], detect_anomaly=cfg["detect_anomaly"], on_nan=cfg["on_nan"],
-                      checkpoint_path=checkpoint, resume_from=resume_from, checkpoint_every=cfg["checkpoint_every"])
+                      checkpoint_path=checkpoint, resume_from=resume_from, checkpoint_every=cfg["checkpoint_every"],
+                      compile=cfg["compile"])
     except BaseException:
         if work is not None and work != out:  # a replacement that failed: the old run stays, alone
             shutil.rmtree(work, ignore_errors=True)

@@ -31,8 +31,9 @@ import numpy as np
 
 from . import metrics as metrics_mod
 from . import rng
+from .compile import compile as compile_step
 from .data import DataLoader, TensorDataset
-from .nn import BCEWithLogitsLoss, Module
+from .nn import BCEWithLogitsLoss, CrossEntropyLoss, Module, MSELoss
 from .nn.utils import predict  # noqa: F401 - train.predict, as documented
 from .optim import Optimizer
 from .optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau
@@ -61,6 +62,7 @@ class History:
         self.epochs: list[dict] = list(epochs or [])
         self.stop_reason: str | None = None
         self.interrupted = False
+        self.train_step: str | None = None  # set by fit: "compiled", or "eager: <why>"
 
     def append(self, record: dict) -> None:
         self.epochs.append(record)
@@ -443,6 +445,7 @@ class Trainer:
         self.stop = False
         self.resumed = False
         self.callbacks: list = []
+        self.train_step: _TrainStep | None = None  # set by fit
 
     def state_dict(self, loader: DataLoader | None = None) -> dict:
         """Everything needed to continue bit for bit: weights, optimizer, schedule, RNGs, history."""
@@ -516,7 +519,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
         scheduler: Any = None, callbacks: Iterable[Callback] = (), metrics: Sequence[str] = ("accuracy",),
         report_every: int = 1, progress: bool = True, batch_size: int | None = 32, shuffle: bool = True,
         detect_anomaly: bool = False, on_nan: str = "raise", checkpoint_path: str | Path | None = None,
-        resume_from: str | Path | None = None, check_data: bool = True, checkpoint_every: int | str = 1) -> History:
+        resume_from: str | Path | None = None, check_data: bool = True, checkpoint_every: int | str = 1,
+        compile: bool | None = None) -> History:  # noqa: A002 - the option's natural name
     """Train ``model`` for ``epochs`` epochs and return its `History`.
 
     ``train_data``/``val_data``: a DataLoader, a Dataset, or ``(X, y)`` (then ``batch_size`` and
@@ -531,6 +535,17 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
     Ctrl-C. With ``checkpoint_path``, the state is also saved (atomically) every ``checkpoint_every``
     epochs (an int) or seconds (a string like ``"30s"``), and at the end, so a killed run loses at most
     that much.
+
+    ``compile``: run each optimizer step through `tinygrad_mlp.compile` when the model, loss and
+    optimizer allow it (an MLP of Linear and ReLU/Tanh/Sigmoid, mean cross-entropy or MSE, SGD or
+    Adam/AdamW; no dropout in training mode, batch norm, hooks or ``detect_anomaly``). The History, the
+    weights, ``.grad``, the optimizer state and the checkpoints are the same bit for bit as eager's.
+    ``None`` (the default) compiles only models and losses made of tinygrad_mlp.nn's own classes: a
+    forward or a loss of your own may run Python (counters, branches) that a replay would skip;
+    ``compile=True`` compiles those too; ``False`` (the CLI's ``--no-compile``) never compiles.
+    When the step cannot be compiled it runs eagerly.
+    ``history.train_step`` says which path was taken (``"compiled"`` or ``"eager: <why>"``), and so
+    does the first printed line when ``report_every``.
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
@@ -558,6 +573,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, epoc
     per_batch_schedule = isinstance(scheduler, OneCycleLR)
     bar = _progress_bar(progress, (epochs - trainer.epoch) * len(loader))
     printer = _TablePrinter(report_every, metrics, val_loader is not None, bar)
+    enabled = "auto" if compile is None else compile
+    trainer.train_step = _TrainStep(trainer, enabled, detect_anomaly, printer)
     good_state = trainer.state_dict(loader)
     for cb in callbacks:
         cb.on_train_begin(trainer)
@@ -654,7 +671,7 @@ class _Null:
 
 def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | None, metric_names: Sequence[str],
                per_batch_schedule: bool, bar: Any, on_nan: str, good_state: dict, check_data: bool) -> dict | None:
-    model, loss_fn, optimizer, scheduler = trainer.model, trainer.loss_fn, trainer.optimizer, trainer.scheduler
+    loss_fn, optimizer, scheduler = trainer.loss_fn, trainer.optimizer, trainer.scheduler
     epoch = trainer.epoch + 1
     start = time.perf_counter()
     total, count, outs, targets = 0.0, 0, [], []
@@ -671,10 +688,7 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
             except ValueError:
                 trainer.load_state_dict(good_state, loader)  # bad data changes nothing
                 raise
-        optimizer.zero_grad()
-        out = model(x)
-        loss = loss_fn(out, y)
-        value = float(loss._data)
+        value, out = _train_batch(trainer, x, y)
         if not math.isfinite(value):
             trainer.load_state_dict(good_state, loader)
             message = (f"fit: the loss became {value} at epoch {epoch}, step {step}; the weights of epoch "
@@ -686,8 +700,6 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
             print(message, file=sys.stderr)
             trainer.stop = True
             return None
-        loss.backward()
-        optimizer.step()
         if per_batch_schedule:
             scheduler.step()
         n = len(x)
@@ -706,7 +718,7 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
     if want_metrics and count:
         logs.update(_compute_metrics(metric_names, np.concatenate(targets), _scores(np.concatenate(outs), loss_fn)))
     if val_loader is not None:
-        val = evaluate(model, val_loader, loss_fn, metric_names)
+        val = evaluate(trainer.model, val_loader, loss_fn, metric_names)
         logs.update({f"val_{k}": v for k, v in val.items()})
     logs["lr"] = lr
     if scheduler is not None and not per_batch_schedule:
@@ -721,6 +733,88 @@ def _run_epoch(trainer: Trainer, loader: DataLoader, val_loader: DataLoader | No
         bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("epoch", "loss", "accuracy", "val_loss",
                                                                           "val_accuracy")})
     return logs
+
+
+def _train_batch(trainer: Trainer, x: Tensor, y: Tensor) -> tuple:
+    """One optimizer step: (the loss as a float, the model's output). With a non-finite loss the eager step
+    stops before backward; a compiled one has already updated (fit restores the last good state either way),
+    so its gradients are cleared as eager's are."""
+    runner = trainer.train_step
+    if runner is not None and runner.compiled is not None:
+        loss, out = runner(x, y)
+        value = float(loss._data)
+        if not math.isfinite(value):
+            trainer.optimizer.zero_grad()
+        return value, out
+    trainer.optimizer.zero_grad()
+    out = trainer.model(x)
+    loss = trainer.loss_fn(out, y)
+    value = float(loss._data)
+    if math.isfinite(value):
+        loss.backward()
+        trainer.optimizer.step()
+    return value, out
+
+
+class _TrainStep:
+    """fit's optimizer step through `tinygrad_mlp.compile` while that compiles it; ``compiled`` becomes None
+    (eager from then on) as soon as compile refuses a batch, with the reason in ``history.train_step``."""
+
+    def __init__(self, trainer: Trainer, enabled: bool | str, anomaly: bool, printer: _TablePrinter) -> None:
+        self.history, self.printer = trainer.history, printer
+        self.compiled: Any = None
+        own = _own_code(trainer.model, trainer.loss_fn) if enabled == "auto" else None
+        if not enabled:
+            self._say("eager: compile=False")
+        elif anomaly:
+            self._say("eager: detect_anomaly=True checks every op as it runs")
+        elif own:
+            self._say(f"eager: {own}, whose Python a replay would skip (pass compile=True if it only computes)")
+        else:
+            self.compiled = compile_step(_step_function(trainer), optimizer=trainer.optimizer, warn=False)
+
+    def __call__(self, x: Tensor, y: Tensor) -> tuple:
+        result = self.compiled(x, y)
+        if self.compiled.eager:
+            self._say(f"eager: {next(iter(self.compiled.eager.values()))}")
+            self.compiled = None
+        elif self.history.train_step is None and self.compiled.plans:
+            self._say("compiled")
+        return result
+
+    def _say(self, path: str) -> None:
+        self.history.train_step = path
+        self.printer.note(f"training step: {path}")
+
+
+def _own_code(model: Module, loss_fn: Any) -> str | None:
+    """Why the step may run Python of the user's own (a module or loss not from tinygrad_mlp.nn), or None."""
+    if type(loss_fn) not in (CrossEntropyLoss, MSELoss):
+        return f"the loss is {_name(loss_fn)}, not nn.CrossEntropyLoss or nn.MSELoss"
+    for m in model.modules():
+        if not type(m).__module__.startswith("tinygrad_mlp.nn"):
+            return f"the model holds {_name(m)}, a module class of its own"
+    return None
+
+
+def _name(obj: Any) -> str:
+    if isinstance(obj, Module) or not hasattr(obj, "__qualname__"):
+        return type(obj).__qualname__
+    return obj.__qualname__
+
+
+def _step_function(trainer: Trainer) -> Any:
+    model, loss_fn, optimizer = trainer.model, trainer.loss_fn, trainer.optimizer
+
+    def step(x: Tensor, y: Tensor) -> tuple:
+        optimizer.zero_grad()
+        out = model(x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        optimizer.step()
+        return loss, out
+
+    return step
 
 
 def _in_notebook() -> bool:
@@ -769,6 +863,11 @@ class _TablePrinter:
             v = logs.get(c)
             cells.append(f"{v:>12d}" if isinstance(v, int) else f"{v:>12.5g}" if v is not None else " " * 12)
         self._print("  ".join(cells))
+
+    def note(self, line: str) -> None:
+        """A line of its own above the table (only when rows are printed at all)."""
+        if self.every:
+            self._print(line)
 
     def _print(self, line: str) -> None:
         if self.bar is not None and not _in_notebook():  # (a Jupyter widget is not in the text stream)

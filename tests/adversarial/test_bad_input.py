@@ -187,7 +187,7 @@ def c_activation():
 def c_optimizer_name():
     from tinygrad_mlp.experiment import run
 
-    return (lambda: run({"optimizer": "adamax", "epochs": 1, "report_every": 0, "progress": False})), ()
+    return (lambda: run({"optimizer": "lbfgs", "epochs": 1, "report_every": 0, "progress": False})), ()
 
 
 def c_loss_name():
@@ -368,7 +368,7 @@ CASES = [
     ("epochs < 0", c_epochs, ValueError, "epochs must be a non-negative integer, got -2"),
     ("hidden size 0", c_hidden, ValueError, r"layer sizes must be positive integers, got \[4, 8, 0, 3\]"),
     ("unknown activation", c_activation, ValueError, "unknown activation 'swishy'; valid: relu"),
-    ("unknown optimizer", c_optimizer_name, ValueError, "unknown optimizer 'adamax'; valid choices: sgd, adam"),
+    ("unknown optimizer", c_optimizer_name, ValueError, "unknown optimizer 'lbfgs'; valid choices: sgd, adam"),
     ("unknown loss", c_loss_name, ValueError, "unknown loss 'hinge'; valid choices: cross_entropy"),
     ("unknown scheduler", c_scheduler_name, ValueError, "unknown scheduler 'warm'; valid choices: none, step"),
     ("unknown metric", c_metric, ValueError, "unknown metric 'precision@k'; valid: accuracy"),

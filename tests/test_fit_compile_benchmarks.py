@@ -1,0 +1,57 @@
+"""benchmarks/mnist_time.py runs and reports what it says (on a few random rows: no timing is tested here)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_mnist_time_runs_both_paths_and_reports_time_and_memory():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.mnist_time", "--synthetic", "512", "--epochs", "2",
+                          "--batch-size", "64", "--repeats", "1", "--target", "0.0"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600, check=True).stdout
+    records = [json.loads(line) for line in out.splitlines()]
+    assert records[0]["benchmark"] == "machine"
+    runs = {r["path"]: r for r in records if r["benchmark"] == "mnist_time_run"}
+    assert runs["eager"]["train_step"] == "eager: compile=False" and runs["compiled"]["train_step"] == "compiled"
+    # the same training bit for bit, so the same test accuracies; a target of 0 is reached after epoch 1
+    assert runs["eager"]["test_accuracy"] == runs["compiled"]["test_accuracy"]
+    for r in runs.values():
+        assert len(r["test_accuracy"]) == 1 and r["seconds_to_target"] == r["seconds_at_epoch"][0] > 0
+    summary = records[-1]
+    assert summary["benchmark"] == "mnist_time" and summary["data"] == "synthetic 512 rows"
+    assert summary["reached"] == {"eager": 1, "compiled": 1} and summary["compiled_over_eager"]["median"] > 0
+    for path in ("eager", "compiled"):
+        assert summary["memory"][path]["fit_peak_mb"] > 0 and summary["memory"][path]["ru_maxrss_mb"] > 0
+    assert summary["fit_peak_compiled_over_eager"] > 0
+
+
+def run(*args: str) -> list:
+    out = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                         check=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_update_kernels_measures_every_variant_it_can():
+    import importlib.util
+
+    records = [r for r in run("benchmarks.update_kernels", "--rounds", "1", "--batches", "1")
+               if r["benchmark"] == "update_kernels"]
+    assert [(r["optimizer"], r["batch"]) for r in records] == [("sgd", 1), ("adam", 1)]
+    have = importlib.util.find_spec
+    expected = {"numpy", "blocked"} | ({"numba"} if have("numba") else set()) | (
+        {"numexpr1", "numexpr"} if have("numexpr") else set())
+    for r in records:
+        assert set(r["over_numpy"]) == expected and all(v > 0 for v in r["over_numpy"].values())
+        assert set(r["us"]) == expected | {"reference"}
+
+
+def test_compiled_step_reports_the_compiled_step_against_numpy():
+    records = [r for r in run("benchmarks.compiled_step", "--rounds", "1", "--batches", "1", "--update", "numpy")
+               if r["benchmark"] == "compiled_step"]
+    assert [(r["optimizer"], r["batch"], r["update"]) for r in records] == [("sgd", 1, "numpy"), ("adam", 1, "numpy")]
+    for r in records:
+        assert r["over_numpy"]["compiled"] > 0 and r["over_numpy"]["eager"] > 0 and r["compiled_us"] > 0
+        assert isinstance(r["over_numpy"]["jax"], float) == ("compiled_over_jax" in r)

@@ -19,7 +19,10 @@ numpy`` measures the numpy update instead.
 
 ``numpy_reference_spread`` is the slowest over the fastest of the per-process numpy times: the same
 step everywhere, so above ~1.2 one process ran disturbed (on 2 cores, a 2-thread OpenBLAS step with the
-other core busy runs 3-20x slower) and the ratios of that record are not comparable.
+other core busy runs 3-20x slower) and the ratios of that record are not comparable. A PyTorch or JAX
+process whose numpy step ran over 1.25x slower than ours is run again (twice at most) and the least
+disturbed try kept (``jax_respawned``: which try): some JAX processes slow the numpy step beside them by
+~1.8x for their whole life while JAX's own step time is unchanged, which would flatter JAX's ratio.
 
 A reference that is not installed is skipped and its record says so (``"jax": "not installed: pip install
 -e .[bench]"``). Prints one JSON line per (optimizer, batch) after a machine record.
@@ -154,6 +157,32 @@ def worker(framework: str, rounds: int, batches: list, fused: bool = True) -> No
             print(json.dumps({"key": [optimizer, batch], **result}), flush=True)
 
 
+DISTURBED = 1.25  # a process whose numpy reference is this much slower than ours' ran disturbed
+RESPAWNS = 2
+
+
+def _respawn_disturbed(results: dict, framework: str, batches: list, rounds: int, update: str) -> None:
+    """Run a framework's worker again for the batches where its numpy reference was over DISTURBED x the one
+    in our process, keeping the least disturbed try. On these 2 cores it happens to whole processes: in
+    some JAX processes the numpy step runs ~1.8x slower beside XLA's threads for the process's whole life
+    while JAX's own step does not, which would flatter JAX's ratio (records say ``respawned``)."""
+    def slowdown(key: tuple) -> float:
+        ours = results.get(("ours", *key))
+        return results[(framework, *key)]["numpy"]["median_s"] / ours["numpy"]["median_s"] if ours else 1.0
+
+    for batch in batches:
+        keys = [(opt, batch) for opt in ("sgd", "adam") if (framework, opt, batch) in results]
+        for attempt in range(1, RESPAWNS + 1):
+            if all(slowdown(k) <= DISTURBED for k in keys):
+                break
+            for r in run_worker("compiled_step", "--framework-worker", framework, "--rounds", str(rounds),
+                                "--batches", str(batch), "--update", update):
+                key = tuple(r.pop("key"))
+                old = results[(framework, *key)]
+                if slowdown(key) > DISTURBED and r["numpy"]["median_s"] < old["numpy"]["median_s"]:
+                    results[(framework, *key)] = {**r, "respawned": attempt}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
@@ -178,6 +207,8 @@ def main() -> None:
         for r in run_worker("compiled_step", "--framework-worker", framework, "--rounds", str(rounds),
                             "--batches", args.batches, "--update", args.update):
             results[(framework, *r.pop("key"))] = r
+        if framework != "ours":
+            _respawn_disturbed(results, framework, batches, rounds, args.update)
     for optimizer in ("sgd", "adam"):
         for batch in batches:
             record: dict = {"benchmark": "compiled_step", "model": "-".join(map(str, SIZES)), "batch": batch,
@@ -191,6 +222,8 @@ def main() -> None:
                         ratios[name] = skipped.get(framework, "not measured")
                     continue
                 record[f"numpy_us_in_{framework}_process"] = round(r["numpy"]["median_s"] * 1e6, 1)
+                if r.get("respawned"):
+                    record[f"{framework}_respawned"] = r["respawned"]
                 for name in names:
                     ratios[name] = round(r[name]["ratio_to_numpy"], 3)
                     record[f"{name}_us"] = round(r[name]["median_s"] * 1e6, 1)

@@ -55,3 +55,22 @@ def test_compiled_step_reports_the_compiled_step_against_numpy():
     for r in records:
         assert r["over_numpy"]["compiled"] > 0 and r["over_numpy"]["eager"] > 0 and r["compiled_us"] > 0
         assert isinstance(r["over_numpy"]["jax"], float) == ("compiled_over_jax" in r)
+
+
+def test_a_framework_process_that_slowed_its_numpy_reference_is_run_again(monkeypatch):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import compiled_step
+
+    def record(numpy_s):
+        return {"numpy": {"median_s": numpy_s}, "jax": {"median_s": 1.0}}
+
+    results = {("ours", "sgd", 32): record(1.0), ("ours", "adam", 32): record(1.0),
+               ("jax", "sgd", 32): record(1.8), ("jax", "adam", 32): record(1.1)}  # sgd's ran disturbed
+    tries = iter([[{"key": ["sgd", 32], **record(1.7)}, {"key": ["adam", 32], **record(1.0)}],
+                  [{"key": ["sgd", 32], **record(1.05)}, {"key": ["adam", 32], **record(1.9)}]])
+    calls = []
+    monkeypatch.setattr(compiled_step, "run_worker", lambda *args: calls.append(args) or next(tries))
+    compiled_step._respawn_disturbed(results, "jax", [32], rounds=3, update="fused")
+    assert len(calls) == 2 and "--batches" in calls[0] and "32" in calls[0]
+    assert results[("jax", "sgd", 32)]["numpy"]["median_s"] == 1.05 and results[("jax", "sgd", 32)]["respawned"] == 2
+    assert results[("jax", "adam", 32)]["numpy"]["median_s"] == 1.1  # it was not disturbed: kept as it was

@@ -1,6 +1,6 @@
 """The built-in differentiable ops, one small `Function` subclass each, grouped by kind."""
 
-from . import indexing, linalg, math, random  # noqa: F401 - registered where defined (torch breadth)
+from . import indexing, linalg, math, random, reductions_more  # noqa: F401 - registered where defined (torch breadth)
 from .activation import (
     ELU,
     GELU,

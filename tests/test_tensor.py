@@ -519,8 +519,9 @@ def test_numpy_of_a_tensor_that_requires_grad_cannot_be_written_through():
     y = (w * w).sum()
     view = w.numpy()
     assert np.shares_memory(view, w.detach().numpy()) and not view.flags.writeable
-    with pytest.raises(ValueError, match="read-only"):
-        view[0] = 100.0  # would silently change what the pending backward uses
+    for way_in in (view, np.asarray(w), np.asarray(w * 1)):
+        with pytest.raises(ValueError, match="read-only"):
+            way_in[0] = 100.0  # would silently change what the pending backward uses
     y.backward()
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
     plain = tg.tensor([1.0, 2.0])

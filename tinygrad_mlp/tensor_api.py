@@ -129,7 +129,11 @@ class TensorAPI:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        if copy or not self._requires_grad:
+            return self._data.copy() if copy else self._data
+        view = self._data.view()  # read-only, as .numpy() gives it: a write could corrupt a pending backward
+        view.flags.writeable = False
+        return view
 
     def tolist(self) -> Any:
         return self._data.tolist()

@@ -13,7 +13,7 @@ as in ``../shared/PERF_NOTES.md``.
     python -m benchmarks.compiled_step [--quick] [--rounds N] [--batches 1,32] [--update fused|numpy]
 
 This is steady-state time, as for JAX (whose jit compilation is outside the rounds too): the compiled
-step uses its fused numba update from the first step (``tinygrad_mlp.compile.FUSED = True``) where numba
+step uses its fused numba update from the first step (``tg.compile(step, fused=True)``) where numba
 is installed, rather than switching to it after ~1e9 element updates as it does by default; ``--update
 numpy`` measures the numpy update instead.
 
@@ -50,11 +50,7 @@ def numpy_step(batch: int, optimizer: str) -> object:
 
 def ours_steps(batch: int, optimizer: str, fused: bool = True) -> tuple:
     """(eager step, compiled step) on two models built from the same weights."""
-    import sys
-
     import tinygrad_mlp as tg
-
-    sys.modules["tinygrad_mlp.compile"].FUSED = fused  # (tg.compile is the function)
 
     x, y = data(SIZES, batch)
     xt, yt = tg.Tensor(x), tg.Tensor(y)
@@ -74,7 +70,7 @@ def ours_steps(batch: int, optimizer: str, fused: bool = True) -> tuple:
         return step
 
     eager = make()
-    compiled = tg.compile(make(), strict=True)
+    compiled = tg.compile(make(), strict=True, fused=fused)
     return (lambda: eager(xt, yt)), (lambda: compiled(xt, yt))
 
 

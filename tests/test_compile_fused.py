@@ -105,3 +105,21 @@ def test_options_outside_the_kernels_take_the_numpy_update(monkeypatch):
                        ("momentum", lambda ps: tg.optim.SGD(ps, lr=0.05, momentum=0.9))):
         monkeypatch.setitem(OPTIMIZERS, name, make)
         thousand_steps(name, fused=True)
+
+
+def test_fused_is_an_argument_of_compile():
+    model = tg.nn.Linear(3, 2)
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = tg.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for fused in (True, False, "auto"):
+        compiled = tg.compile(step, fused=fused)
+        compiled(tg.ones(4, 3), tg.tensor([0, 1, 0, 1]))
+        assert compiled.store.fused == fused
+    assert tg.compile(step).fused is None and tg.compile(fused=False)(step).fused is False

@@ -61,7 +61,7 @@ maximize, no L2 ``weight_decay`` in Adam) update in **one fused loop** over the 
 dtype, without fast-math, so still bit for bit (``tests/test_compile_fused.py``, 1,000 steps; see
 `_fused_kernels`). Loading numba costs ~1-2 s once per process, so by default (``FUSED = "auto"``) a
 compiled step switches to the kernels only once its numpy updates have cost about that much (~4,000
-Adam steps of the 235k-parameter MNIST MLP); ``tinygrad_mlp.compile.FUSED = True`` uses them from the
+Adam steps of the 235k-parameter MNIST MLP); ``tg.compile(step, fused=True)`` uses them from the
 first step (as the step-time benchmarks do), ``False`` never. Without numba the numpy update runs,
 silently.
 
@@ -125,22 +125,35 @@ class _Unsupported(Exception):
 
 
 def compile(fn: Callable | None = None, *, optimizer: Optimizer | None = None,  # noqa: A001 - torch's name
-            strict: bool = False, warn: bool = True) -> Any:
+            strict: bool = False, warn: bool = True, fused: bool | str | None = None) -> Any:
     """Compile a training-step function (see the module docstring). ``optimizer``: the optimizer the
     step uses, when it cannot be found among the function's globals, closure or bound ``self``;
     ``strict``: raise `CompileError` instead of warning and running eagerly; ``warn=False``: run eagerly
-    without a warning (the reason is still kept in ``.eager``). Also a decorator."""
+    without a warning (the reason is still kept in ``.eager``); ``fused``: the one-pass numba update
+    from the first step (True), never (False) or after ~1e9 element updates ("auto"; None: the module's
+    ``FUSED``). Also a decorator.
+
+    >>> import tinygrad_mlp as tg
+    >>> model = tg.nn.Linear(3, 2); opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    >>> @tg.compile(fused=False)
+    ... def step(x, y):
+    ...     opt.zero_grad(); loss = tg.nn.functional.cross_entropy(model(x), y); loss.backward(); opt.step()
+    ...     return loss
+    >>> round(step(tg.ones(4, 3), tg.tensor([0, 1, 0, 1])).item(), 4) > 0
+    True
+    """
     if fn is None:
-        return functools.partial(compile, optimizer=optimizer, strict=strict, warn=warn)
-    return CompiledStep(fn, optimizer=optimizer, strict=strict, warn=warn)
+        return functools.partial(compile, optimizer=optimizer, strict=strict, warn=warn, fused=fused)
+    return CompiledStep(fn, optimizer=optimizer, strict=strict, warn=warn, fused=fused)
 
 
 class CompiledStep:
     """The callable `compile` returns: one plan per input signature, eager where none applies."""
 
     def __init__(self, fn: Callable, optimizer: Optimizer | None = None, strict: bool = False,
-                 warn: bool = True) -> None:
+                 warn: bool = True, fused: bool | str | None = None) -> None:
         self.fn = fn
+        self.fused = fused
         self.optimizer = optimizer
         self.strict = strict
         self.warn = warn
@@ -483,7 +496,7 @@ def _build_plan(owner: CompiledStep, loss: Any, output: Tensor | None, args: tup
     if {id(p) for p in used} != {id(p) for p in params}:
         raise _Unsupported("the optimizer's parameters are not exactly the parameters the step's graph uses")
     if owner.store is None or owner.store.opt is not opt:
-        owner.store = _FlatStore(opt)
+        owner.store = _FlatStore(opt, owner.fused)
     return _Plan(owner.store, kind, layers, xi, ti, args, output is not None)
 
 
@@ -494,7 +507,7 @@ class _FlatStore:
     """One flat buffer each for the parameters, their gradients and the optimizer's state; every
     parameter's array (and .grad, and state entry) is a view into them with its own shape and layout."""
 
-    def __init__(self, opt: Optimizer) -> None:
+    def __init__(self, opt: Optimizer, fused: bool | str | None = None) -> None:
         if type(opt) not in (SGD, Adam, AdamW):
             raise _Unsupported(f"the optimizer is {type(opt).__name__}; SGD, Adam and AdamW are compiled")
         self.opt = opt
@@ -518,7 +531,7 @@ class _FlatStore:
         self.views = [_view(self.P, o, a) for o, _, a in self.slices]
         self.grad_tensors = [Tensor(_view(self.G, o, a)) for o, _, a in self.slices]
         self.state_obj = None
-        self.fused = FUSED  # the one-pass optimizer kernels, when numba is installed: True, False or "auto"
+        self.fused = FUSED if fused is None else fused  # the one-pass numba update: True, False or "auto"
         self.updated = 0  # elements updated by the numpy update so far (for "auto")
         self.stale = False
         self.stamp = -1  # the version clock after our last step: unchanged means no tensor was changed since

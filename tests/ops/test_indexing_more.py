@@ -220,3 +220,12 @@ def test_scatter_reduce_is_the_reduction_of_each_group(index, reduce, include_se
         if include_self or not group:
             group.append(a[slot])
         np.testing.assert_allclose(out[slot], fn(group), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_of_bools_as_torch(reduce, include_self):
+    a, idx, src = [True, False, True, False], [0, 1, 1, 3], [False, True, False, True]
+    theirs = torch.tensor(a).scatter_reduce(0, torch.tensor(idx), torch.tensor(src), reduce, include_self=include_self)
+    ours = tg.tensor(a).scatter_reduce(0, tg.tensor(idx), tg.tensor(src), reduce, include_self=include_self)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == tg.bool

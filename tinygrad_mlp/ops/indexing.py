@@ -696,8 +696,9 @@ def _identity(reduce: str, dtype: np.dtype):
         return 0
     if reduce == "prod":
         return 1
-    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
-    big = np.inf if dtype.kind == "f" else info.max
+    if dtype.kind == "b":  # (False is the smallest bool, True the largest)
+        return reduce == "amin"
+    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
     return -big if reduce == "amax" else big
 
 

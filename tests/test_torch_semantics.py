@@ -670,3 +670,17 @@ def test_backward_takes_torchs_arguments_in_torchs_order_and_refuses_what_it_can
         with pytest.raises(NotImplementedError, match="create_graph=True .* and inputs= are not supported"):
             (x * x).sum().backward(**kwargs)
     assert x.grad.tolist() == [2.0, 4.0]  # a refused call changes nothing
+
+
+def test_grad_fn_names_are_torchs_for_the_common_ops():
+    import torch.nn.functional as TF
+
+    x, w, b = (tg.tensor(np.ones(s), requires_grad=True) for s in ((3, 4), (5, 4), (5,)))
+    tx, tw, tb = (torch.ones(s, dtype=torch.float64, requires_grad=True) for s in ((3, 4), (5, 4), (5,)))
+    pairs = [(F.linear(x, w, b), TF.linear(tx, tw, tb)), (F.linear(x, w), TF.linear(tx, tw)), (x.sum(), tx.sum()),
+             (x.sum(0), tx.sum(0)), (x.mean(), tx.mean()), (x.mean(1), tx.mean(1)), (x * 2, tx * 2),
+             (x.relu(), tx.relu()), (x @ w.T, tx @ tw.T), (F.cross_entropy(x, tg.tensor([0, 1, 2])),
+                                                           TF.cross_entropy(tx, torch.tensor([0, 1, 2])))]
+    assert [o.grad_fn.name() for o, _ in pairs] == [t.grad_fn.name() for _, t in pairs]
+    relu_layer = tg.nn.Sequential(tg.nn.Linear(4, 3, bias=False), tg.nn.ReLU())(x.float())
+    assert relu_layer.grad_fn.name() == "MmBackward0 → ReluBackward0"  # one fused node, torch's two names

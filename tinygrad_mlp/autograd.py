@@ -54,9 +54,8 @@ class FunctionCtx:
 class _UserNode(engine.Function):
     """The engine node for one call of a user Function; its output is the user's (several: flattened, joined)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return cls.label() + "Backward"  # (torch names a user Function's node MyReLUBackward, with no number)
+    def name(self) -> str:
+        return self.label() + "Backward"  # (torch names a user Function's node MyReLUBackward, with no number)
 
     def forward(ctx, *arrays, fn, user_ctx, positions, outputs, packed):
         ctx.fn, ctx.user_ctx, ctx.positions, ctx.outputs = fn, user_ctx, positions, outputs

@@ -120,10 +120,9 @@ class Function:
         """What graphs and traces call this op."""
         return cls.__name__
 
-    @classmethod
-    def name(cls) -> str:
+    def name(self) -> str:
         """torch's name for the node (``grad_fn.name()``): the op's label + "Backward0", or ``torch_name``."""
-        return cls.torch_name or cls.label() + "Backward0"
+        return self.torch_name or self.label() + "Backward0"
 
     torch_name: str | None = None  # where torch calls the op otherwise (ReLU: "ReluBackward0")
 

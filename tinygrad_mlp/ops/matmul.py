@@ -47,7 +47,9 @@ class MatMul(Function):
 class Linear(Function):
     """``x @ weight.T + bias`` as one op (weight shaped (out, in) as torch's): one pass fewer
     than a matmul and an add, and no (in, out) transposed copy."""
-    torch_name = "AddmmBackward0"
+    def name(self) -> str:
+        return "AddmmBackward0" if self.has_bias else "MmBackward0"  # (torch's: a product, plus the bias)
+
 
     fresh_grads = True
 
@@ -101,9 +103,8 @@ class LinearReLU(Function):
     def label(cls) -> str:
         return "Linear → ReLU"
 
-    @classmethod
-    def name(cls) -> str:
-        return "AddmmBackward0 → ReluBackward0"  # (torch's names of the two steps)
+    def name(self) -> str:
+        return Linear.name(self) + " → ReluBackward0"  # (torch's names of the two steps)
 
     def forward(ctx, x, weight, bias=None):
         out = Linear.forward(ctx, x, weight, bias)

@@ -37,6 +37,9 @@ def _count(shape: tuple, dims: tuple | None) -> int:
 
 
 class Sum(Function):
+    def name(self) -> str:
+        return "SumBackward0" if self.dims is None else "SumBackward1"  # (torch's: over all, or over dims)
+
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         return a.sum(axis=dims, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)  # (as torch)
@@ -46,6 +49,9 @@ class Sum(Function):
 
 
 class Mean(Function):
+    def name(self) -> str:
+        return "MeanBackward0" if self.dims is None else "MeanBackward1"
+
     def forward(ctx, a, dims, keepdim):
         if a.dtype.kind not in "fc":
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "

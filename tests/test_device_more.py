@@ -67,3 +67,15 @@ def test_a_bad_device_name_is_refused_as_torch():
     for lib in (tg, torch):
         with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
             lib.zeros(2, device="gpu")
+
+
+def test_new_tensors_and_module_to_refuse_a_gpu_as_torch_does_without_one():
+    x, model = tg.ones(2), tg.nn.Linear(2, 2)
+    for make in (lambda: x.new_zeros(2, device="cuda"), lambda: x.new_ones(2, device="cuda"),
+                 lambda: x.new_empty(2, device="cuda"), lambda: x.new_full((2,), 1.0, device="cuda"),
+                 lambda: x.new_tensor([1.0], device="cuda"), lambda: model.to("cuda")):
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            make()
+    with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+        model.to(0)  # an index means the accelerator, as in torch
+    assert x.new_zeros(2, device="cpu").tolist() == [0.0, 0.0] and model.to("cpu") is model

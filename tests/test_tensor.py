@@ -528,3 +528,28 @@ def test_numpy_of_a_tensor_that_requires_grad_cannot_be_written_through():
     assert plain.numpy() is plain.numpy() and plain.numpy().flags.writeable
     w.detach().numpy()[0] = 5.0  # detach() opts out, as in torch
     assert w.tolist() == [5.0, 2.0]
+
+
+@pytest.mark.parametrize("bad", [lambda x: x.add_(tg.ones(5)), lambda x: x.mul_(tg.ones(2)),
+                                 lambda x: x.copy_(tg.ones(5)), lambda x: x.fill_("a"), lambda x: x.clamp_(min="a"),
+                                 lambda x: x.__setitem__(7, 1.0),
+                                 lambda x: x.masked_fill_(tg.tensor([True, False, True]), "a"),
+                                 lambda x: x.index_add_(0, tg.tensor([5]), tg.ones(1))])
+def test_a_failed_in_place_op_changes_nothing_not_even_the_version(bad):
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = tg.tensor([1.0, 2.0, 3.0])
+    y = (w * x).sum()  # saves x for backward
+    with pytest.raises((ValueError, TypeError, RuntimeError, IndexError)):
+        bad(x)
+    assert x.tolist() == [1.0, 2.0, 3.0] and x._version == 0
+    y.backward()  # still allowed: x did not change
+    assert w.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_writing_into_a_tensor_over_read_only_memory_says_so():
+    w = tg.ones(3, requires_grad=True)
+    t = tg.from_numpy(w.numpy())  # shares w's memory, read-only
+    for write in (lambda: t.add_(1), lambda: t.__setitem__(0, 5.0), lambda: t.fill_(2), lambda: t.clamp_(0, 0.5)):
+        with pytest.raises(ValueError, match="memory is read-only .* write to a .clone"):
+            write()
+    assert w.tolist() == [1.0, 1.0, 1.0] and t.clone().add_(1).tolist() == [2.0, 2.0, 2.0]

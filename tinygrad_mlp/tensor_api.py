@@ -346,14 +346,19 @@ class TensorAPI:
         return self
 
     def _inplace(self, op: str) -> np.ndarray:
-        """The array to write into, for in-place ops that are never recorded."""
+        """The array to write into, for in-place ops that are never recorded. The caller stamps the tensor
+        (``modify_in_place(self)``) once its write has succeeded: a failed op changes nothing, its version
+        included (else a later backward through a node that saved the tensor would be refused)."""
         if self._requires_grad and mode.grad_enabled:
             if self._ctx is None:
                 raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
                                    "operation (update it inside tg.no_grad())")
             raise RuntimeError(f"{op}: is not differentiable in place on a tensor in the graph (it requires "
                                "grad); use the out-of-place form, or call it on a .detach()ed tensor")
-        return modify_in_place(self)[0]
+        if not self._data.flags.writeable:
+            raise ValueError(f"{op}: this tensor's memory is read-only (it was made from a read-only array, e.g. "
+                             ".numpy() of a tensor that requires grad); write to a .clone() instead")
+        return self._data
 
     def _write(self, op: str, ufunc: Any, other: Any) -> Any:
         """The unrecorded arithmetic in-place ops: computed into this tensor's own array."""
@@ -362,8 +367,8 @@ class TensorAPI:
         if type(o) is not np.ndarray or o.dtype is not dt or (ufunc is np.divide and dt.kind != "f"):
             kind = true_divide_type if ufunc is np.divide else result_type
             check_in_place(dt, kind(self._data, o), op)
-        (dst,) = modify_in_place(self)
-        ufunc(dst, o, out=dst, casting="unsafe")
+        ufunc(self._inplace(op), o, out=self._data, casting="unsafe")
+        modify_in_place(self)  # (after the write: a failed one changes nothing)
         return self
 
     def zero_(self) -> Any:
@@ -373,6 +378,7 @@ class TensorAPI:
         if self._records("fill_", value):
             return self._rebind("fill_", lambda s: SetItem.apply(s, value, index=Ellipsis))
         self._inplace("fill_").fill(array_of(value))
+        modify_in_place(self)
         return self
 
     def copy_(self, src: Any) -> Any:
@@ -385,6 +391,7 @@ class TensorAPI:
         except ValueError:
             raise ValueError(f"copy_: source of shape {arr.shape} cannot be copied into a tensor of shape "
                              f"{dst.shape}") from None
+        modify_in_place(self)
         return self
 
     def add_(self, other: Any, alpha: Any = 1) -> Any:
@@ -417,6 +424,7 @@ class TensorAPI:
             return self._rebind("clamp_", lambda s: s.clamp(min, max))
         dst = self._inplace("clamp_")
         np.clip(dst, min, max, out=dst)
+        modify_in_place(self)
         return self
 
     clip_ = clamp_
@@ -424,11 +432,13 @@ class TensorAPI:
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         dst = self._inplace("uniform_")
         dst[...] = rng.uniform(a, b, dst.shape, dst.dtype, generator)  # torch's stream (drawn in C order)
+        modify_in_place(self)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         dst = self._inplace("normal_")
         dst[...] = rng.normal(mean, std, dst.shape, dst.dtype, generator)
+        modify_in_place(self)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -437,6 +447,7 @@ class TensorAPI:
             self._rebind("__setitem__", lambda s: SetItem.apply(s, value, index=idx))
             return
         assign(self._inplace("__setitem__"), idx, array_of(value))
+        modify_in_place(self)
 
     # `x += y` etc.: in place, as torch (recorded when the tensor or y requires grad, see above).
     def __iadd__(self, other: Any) -> Any:

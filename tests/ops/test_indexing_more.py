@@ -229,3 +229,14 @@ def test_scatter_reduce_of_bools_as_torch(reduce, include_self):
     theirs = torch.tensor(a).scatter_reduce(0, torch.tensor(idx), torch.tensor(src), reduce, include_self=include_self)
     ours = tg.tensor(a).scatter_reduce(0, tg.tensor(idx), tg.tensor(src), reduce, include_self=include_self)
     assert ours.tolist() == theirs.tolist() and ours.dtype == tg.bool
+
+
+def test_index_copy_refuses_negative_indices_as_torch():
+    with pytest.raises(IndexError, match="index -1 is out of bounds for dimension 0 with size 3"):
+        tg.zeros(3).index_copy(0, tg.tensor([-1]), tg.ones(1))
+    with pytest.raises(IndexError):
+        torch.zeros(3).index_copy(0, torch.tensor([-1]), torch.ones(1))
+    x = tg.zeros(3)
+    with pytest.raises(IndexError):
+        x.index_copy_(0, tg.tensor([-1]), tg.ones(1))
+    assert x.tolist() == [0.0, 0.0, 0.0]

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..args import check_device
+from ..device import device
 from ..state import modify_in_place, no_grad
 from ..tensor import Tensor
 from ..utils.state_check import check_module_state
@@ -265,9 +267,8 @@ class Module:
         for a in list(args) + [kwargs.get("device")]:
             if a is None:
                 continue
-            if isinstance(a, str) or type(a).__name__ == "device":
-                if str(a).split(":")[0] != "cpu":
-                    raise RuntimeError(f"to: tinygrad_mlp runs on the CPU only, device {a!r} is not available")
+            if isinstance(a, (str, int, device)) and not isinstance(a, bool):
+                check_device(a, "Module.to")  # (as torch on a machine without a GPU: cuda and index 0 raise)
             else:
                 dtype = a.dtype if isinstance(a, Tensor) else a
         if dtype is None:

@@ -10,9 +10,10 @@ import weakref
 
 import numpy as np
 
-from ..args import array_of, dims, shape_arg, to_array
+from ..args import array_of, check_device, dims, shape_arg, to_array
 from ..function import Function
 from ..registry import register
+from ..state import modify_in_place
 
 
 def _dim(self, dim, op: str) -> int:
@@ -203,6 +204,7 @@ def _in_place(self, op: str, compute, write, *operands):
     if self._records(op, *operands):
         return self._rebind(op, compute)
     write(self._inplace(op))
+    modify_in_place(self)  # (after the write: a failed one changes nothing)
     return self
 
 
@@ -426,7 +428,8 @@ def unflatten(self, dim, sizes):
 
 
 # --- new_*, type_as ---------------------------------------------------------------------------------------
-def _new(self, data: np.ndarray, requires_grad: bool):
+def _new(self, data: np.ndarray, requires_grad: bool, device=None, op: str = "new_*"):
+    check_device(device, op)  # (cuda refused as torch refuses it on a machine without one)
     t = Function.tensor_type(data)
     if requires_grad:
         t.requires_grad_(True)
@@ -434,24 +437,25 @@ def _new(self, data: np.ndarray, requires_grad: bool):
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.zeros(shape_arg(size), dtype or self._data.dtype), requires_grad)
+    return _new(self, np.zeros(shape_arg(size), dtype or self._data.dtype), requires_grad, device, "new_zeros")
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.ones(shape_arg(size), dtype or self._data.dtype), requires_grad)
+    return _new(self, np.ones(shape_arg(size), dtype or self._data.dtype), requires_grad, device, "new_ones")
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.empty(shape_arg(size), dtype or self._data.dtype), requires_grad)
+    return _new(self, np.empty(shape_arg(size), dtype or self._data.dtype), requires_grad, device, "new_empty")
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _new(self, np.full(shape_arg((size,)), fill_value, dtype or self._data.dtype), requires_grad)
+    return _new(self, np.full(shape_arg((size,)), fill_value, dtype or self._data.dtype), requires_grad, device,
+                "new_full")
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     """A copy of ``data`` (a leaf) in this tensor's dtype unless ``dtype`` is given (as torch)."""
-    return _new(self, to_array(data, dtype or self.dtype, copy=True), requires_grad)
+    return _new(self, to_array(data, dtype or self.dtype, copy=True), requires_grad, device, "new_tensor")
 
 
 def type_as(self, other):
@@ -664,7 +668,10 @@ def _index_copy_args(self, dim, index, source, op):
     if source.dtype != self.dtype:
         raise RuntimeError(f"{op}(): self and source expected to have the same dtype, but got (self) {self.dtype.name} "
                            f"and (source) {source.dtype.name}")
-    return _index_add_args(self, dim, index, source, op)
+    d, idx = _index_add_args(self, dim, index, source, op)
+    if idx.size and idx.min() < 0:  # (index_add takes negative indices; index_copy refuses them, as torch)
+        raise IndexError(f"{op}(): index {idx.min()} is out of bounds for dimension {d} with size {self.shape[d]}")
+    return d, idx
 
 
 def index_copy(self, dim, index, source):

@@ -9,7 +9,7 @@ from .. import rng
 from ..args import array_of, shape_arg
 from ..function import Function
 from ..registry import register
-from ..state import default_dtype
+from ..state import default_dtype, modify_in_place
 
 
 def _std_checked(std) -> None:
@@ -54,6 +54,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         dst[...] = rng.bernoulli(float(p), dst.shape, dst.dtype, generator)
+    modify_in_place(self)
     return self
 
 
@@ -64,6 +65,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     dst = self._inplace("exponential_")
     dst[...] = rng.exponential(lambd, dst.shape, dst.dtype, generator)
+    modify_in_place(self)
     return self
 
 
@@ -88,11 +90,13 @@ def random_(self, from_=0, to=None, *, generator=None, **kwargs):
     if to is None:
         if dst.dtype == np.int64:
             dst[...] = rng.random_int64(dst.shape, generator)
+            modify_in_place(self)
             return self
         from_, to = 0, _full_range(dst.dtype)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
     dst[...] = rng.randint(from_, to, dst.shape, dst.dtype if dst.dtype.kind != "b" else np.int64, generator)
+    modify_in_place(self)
     return self
 
 

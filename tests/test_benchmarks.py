@@ -77,3 +77,13 @@ def test_engine_ab_compares_two_checkouts():
     records = [r for r in run("benchmarks.engine_ab", str(ROOT), str(ROOT), "--quick", "--rounds", "2")
                if r.get("benchmark") == "engine_ab"]
     assert len(records) == 1 and records[0]["before_us"] > 0 and 0.5 < records[0]["after_over_before"] < 2
+
+
+def test_gemm_shapes_times_every_product_of_the_step():
+    records = [r for r in run("benchmarks.gemm_shapes", "--batches", "4", "--rounds", "1")
+               if r["benchmark"] == "gemm_shapes"]
+    assert len(records) == 1 and records[0]["batch"] == 4
+    products = {k: v for k, v in records[0].items() if "@" in k}
+    assert list(products) == ["4x784 @ 784x256", "784x4 @ 4x256", "4x256 @ 256x128", "256x4 @ 4x128"]
+    for timing in products.values():
+        assert timing["numpy_us"] > 0 and ("xla_us" not in timing or timing["xla_over_numpy"] > 0)

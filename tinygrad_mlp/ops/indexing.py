@@ -14,6 +14,7 @@ from ..args import array_of, check_device, dims, shape_arg, to_array
 from ..function import Function
 from ..registry import register
 from ..state import modify_in_place
+from .movement import written_value_grad
 
 
 def _dim(self, dim, op: str) -> int:
@@ -529,11 +530,7 @@ class IndexPut(Function):
             if not ctx.accumulate:
                 grad_a[ctx.index] = 0
         if need_v:
-            part = grad[ctx.index]
-            extra = part.ndim - len(ctx.values_shape)
-            part = part.sum(axis=tuple(range(extra))) if extra > 0 else part
-            keep = tuple(i for i, n in enumerate(ctx.values_shape) if n == 1 and part.shape[i] != 1)
-            grad_v = part.sum(axis=keep, keepdims=True) if keep else part
+            grad_v = written_value_grad(grad[ctx.index], ctx.values_shape)
         return grad_a, grad_v
 
 

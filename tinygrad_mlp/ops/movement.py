@@ -93,11 +93,16 @@ class SetItem(Function):
             grad_a = grad.copy()
             assign(grad_a, ctx.index, 0)
         if need_v:
-            part = take(grad, ctx.index)
-            if part.ndim < len(ctx.value_shape):
-                part = part.reshape((1,) * (len(ctx.value_shape) - part.ndim) + part.shape)
-            grad_v = unbroadcast(part, ctx.value_shape)
+            grad_v = written_value_grad(take(grad, ctx.index), ctx.value_shape)
         return grad_a, grad_v
+
+
+def written_value_grad(part: np.ndarray, value_shape: tuple) -> np.ndarray:
+    """The gradient of a value written (broadcast) into positions, from the gradient there: summed back
+    to the value's shape (which may have more, size-1, leading dims than the positions)."""
+    if part.ndim < len(value_shape):
+        part = part.reshape((1,) * (len(value_shape) - part.ndim) + part.shape)
+    return unbroadcast(part, value_shape)
 
 
 def assign(out: np.ndarray, index, value) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.utils import zero_grads
-from ..state import drop_grads, enable_grad, parameters_to_update
+from ..state import enable_grad, parameters_to_update
 from ..tensor import Tensor
 from ..utils.state_check import check_optimizer_state
 
@@ -66,10 +66,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            if set_to_none:
-                drop_grads(group["params"])  # (every step: the short way)
-            else:
-                zero_grads(group["params"], set_to_none)
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns closure() if given."""

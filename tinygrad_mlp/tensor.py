@@ -93,16 +93,6 @@ class Tensor(TensorAPI, OpMethods):
         """``tg.float32``, ...: one object per dtype, printing as torch's and equal to the numpy dtype."""
         return _dtype_of[self._data.dtype]
 
-    def numpy(self) -> np.ndarray:
-        """The underlying numpy array (shared, not copied). For a tensor that requires grad it is a read-only
-        view: writing through it would change values a pending backward uses (torch refuses the call;
-        ``.detach().numpy()`` is writable, as torch's)."""
-        if not self._requires_grad:
-            return self._data
-        view = self._data.view()
-        view.flags.writeable = False
-        return view
-
     def item(self) -> Any:
         if self._data.size != 1:
             raise ValueError(

@@ -126,12 +126,22 @@ class TensorAPI:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def numpy(self) -> np.ndarray:
+        """The underlying numpy array (shared, not copied). For a tensor that requires grad it is a read-only
+        view: writing through it would change values a pending backward uses (torch refuses the call;
+        ``.detach().numpy()`` is writable, as torch's)."""
+        return self._shared_array()
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
-        if copy or not self._requires_grad:
-            return self._data.copy() if copy else self._data
-        view = self._data.view()  # read-only, as .numpy() gives it: a write could corrupt a pending backward
+        return self._data.copy() if copy else self._shared_array()
+
+    def _shared_array(self) -> np.ndarray:
+        """The data, or a read-only view of it for a tensor that requires grad (numpy() and np.asarray)."""
+        if not self._requires_grad:
+            return self._data
+        view = self._data.view()
         view.flags.writeable = False
         return view
 

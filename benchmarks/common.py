@@ -24,6 +24,8 @@ def machine() -> dict:
                         for p in threadpool_info()]
     except ImportError:
         info["blas"] = "threadpoolctl not installed"
+    # set on some machines for old OpenBLAS builds; they pick the kernels numpy's OpenBLAS runs (see README)
+    info["blas_env"] = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     try:
         import torch
 

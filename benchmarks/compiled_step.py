@@ -1,7 +1,8 @@
 """One training step of the 784-256-128-10 ReLU MLP (softmax cross-entropy, float32), side by side:
-tinygrad_mlp eager, tinygrad_mlp compiled (``tg.compile``), PyTorch eager and JAX (the whole step under
-``jax.jit``, parameters donated), each as a ratio to the same hand-written numpy step measured in the
-same rounds. Batches 1, 32, 128, 512; SGD (lr 0.01) and Adam (lr 1e-3).
+tinygrad_mlp eager, tinygrad_mlp compiled (``tg.compile``; for SGD also ``compiled_no_grads``,
+``tg.compile(step, keep_grads=False)``, which updates each weight inside its gradient's product and leaves
+its ``.grad`` None), PyTorch eager and JAX (the whole step under ``jax.jit``, parameters donated), each as
+a ratio to the same hand-written numpy step measured in the same rounds. Batches 1, 32, 128, 512; SGD (lr 0.01) and Adam (lr 1e-3).
 
 Each framework runs in its own process, interleaved round by round with the numpy step: ours (eager and
 compiled together), PyTorch, JAX. Their thread pools keep spinning after a call and would slow whatever
@@ -49,7 +50,7 @@ def numpy_step(batch: int, optimizer: str) -> object:
     return lambda: ref.step(x, y)
 
 
-def ours_steps(batch: int, optimizer: str, fused: bool = True) -> tuple:
+def ours_steps(batch: int, optimizer: str, fused: bool = True, keep_grads: bool = True) -> tuple:
     """(eager step, compiled step) on two models built from the same weights."""
     import tinygrad_mlp as tg
 
@@ -71,7 +72,7 @@ def ours_steps(batch: int, optimizer: str, fused: bool = True) -> tuple:
         return step
 
     eager = make()
-    compiled = tg.compile(make(), strict=True, fused=fused)
+    compiled = tg.compile(make(), strict=True, fused=fused, keep_grads=keep_grads)
     return (lambda: eager(xt, yt)), (lambda: compiled(xt, yt))
 
 
@@ -146,6 +147,8 @@ def worker(framework: str, rounds: int, batches: list, fused: bool = True) -> No
             candidates = {"numpy": numpy_step(batch, optimizer)}
             if framework == "ours":
                 candidates["eager"], candidates["compiled"] = ours_steps(batch, optimizer, fused)
+                if optimizer == "sgd":  # weights updated in their product (Adam has no such form)
+                    candidates["compiled_no_grads"] = ours_steps(batch, optimizer, fused, keep_grads=False)[1]
             elif framework == "torch":
                 candidates["torch"] = torch_step(SIZES, batch, optimizer)
             else:
@@ -215,8 +218,11 @@ def main() -> None:
                             "optimizer": optimizer, "dtype": "float32", "rounds": rounds, "update": args.update,
                             "numpy_reference": "(in, out) weights, np.dot, in-place updates"}
             ratios: dict = {}
-            for framework, names in (("ours", ("eager", "compiled")), ("torch", ("torch",)), ("jax", ("jax",))):
+            for framework, names in (("ours", ("eager", "compiled", "compiled_no_grads")), ("torch", ("torch",)),
+                                     ("jax", ("jax",))):
                 r = results.get((framework, optimizer, batch))
+                if r is not None:
+                    names = tuple(name for name in names if name in r)
                 if r is None:
                     for name in names:
                         ratios[name] = skipped.get(framework, "not measured")
@@ -237,6 +243,8 @@ def main() -> None:
             record["over_numpy"] = ratios
             if all(isinstance(ratios.get(k), float) for k in ("compiled", "jax")):
                 record["compiled_over_jax"] = round(ratios["compiled"] / ratios["jax"], 3)
+            if all(isinstance(ratios.get(k), float) for k in ("compiled_no_grads", "jax")):
+                record["compiled_no_grads_over_jax"] = round(ratios["compiled_no_grads"] / ratios["jax"], 3)
             if all(isinstance(ratios.get(k), float) for k in ("compiled", "torch")):
                 record["compiled_over_torch"] = round(ratios["compiled"] / ratios["torch"], 3)
             emit(record)

@@ -55,6 +55,7 @@ def test_compiled_step_reports_the_compiled_step_against_numpy():
     for r in records:
         assert r["over_numpy"]["compiled"] > 0 and r["over_numpy"]["eager"] > 0 and r["compiled_us"] > 0
         assert isinstance(r["over_numpy"]["jax"], float) == ("compiled_over_jax" in r)
+        assert ("compiled_no_grads" in r["over_numpy"]) == (r["optimizer"] == "sgd")  # SGD's product form
 
 
 def test_a_framework_process_that_slowed_its_numpy_reference_is_run_again(monkeypatch):
@@ -103,7 +104,8 @@ def test_gemm_update_measures_the_accumulating_product_and_checks_it_trains_the_
                if r["benchmark"] == "gemm_update"]
     assert [r["batch"] for r in records] == [1, 8]
     for r in records:
-        assert set(r["over_numpy"]) == {"gemm_accumulate", "compiled"} and all(v > 0 for v in r["over_numpy"].values())
+        assert set(r["over_numpy"]) == {"gemm_accumulate", "compiled", "compiled_no_grads"}
+        assert all(v > 0 for v in r["over_numpy"].values()) and set(r["us"]) == {"numpy", *r["over_numpy"]}
         assert 0 <= r["param_drift_after_20_steps"] <= 1e-5
 
 

@@ -123,3 +123,23 @@ def test_fused_is_an_argument_of_compile():
         compiled(tg.ones(4, 3), tg.tensor([0, 1, 0, 1]))
         assert compiled.store.fused == fused
     assert tg.compile(step).fused is None and tg.compile(fused=False)(step).fused is False
+
+
+def test_compile_loads_the_fused_update_from_the_first_step_and_fit_waits_for_a_long_run(monkeypatch):
+    """tg.compile pays numba's load up front, as a JIT pays its compile; fit, whose runs can be two seconds
+    long, passes fused="auto" (the kernels only once the numpy update has cost about as much)."""
+    import tinygrad_mlp.train as train
+
+    assert C.FUSED is True
+    model, _, step = setup("sgd")
+    compiled = tg.compile(step)
+    x, y = tg.ones(4, 40), tg.tensor([0, 1, 2, 3])
+    compiled(x, y)
+    assert compiled.store.fused is True
+    seen = []
+    monkeypatch.setattr(train, "compile_step", lambda *a, **k: seen.append(k) or tg.compile(*a, **k))
+    fit_model = tg.nn.MLP(4, [8], 3)
+    history = train.fit(fit_model, tg.nn.CrossEntropyLoss(), tg.optim.SGD(fit_model.parameters(), lr=0.1),
+                        (np.ones((8, 4), np.float32), np.array([0, 1, 2, 0, 1, 2, 0, 1])), epochs=1, batch_size=4,
+                        report_every=0, progress=False)
+    assert history.train_step == "compiled" and [k["fused"] for k in seen] == ["auto"]

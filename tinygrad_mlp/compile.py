@@ -60,10 +60,11 @@ With numba installed (``pip install tinygrad_mlp[fast]``), plain SGD and Adam/Ad
 maximize, no L2 ``weight_decay`` in Adam) update in **one fused loop** over the flat buffers instead of
 2 (SGD) or ~13 (Adam) whole-buffer numpy calls: the same operations per element in the same order and
 dtype, without fast-math, so still bit for bit (``tests/test_compile_fused.py``, 1,000 steps; see
-`_fused_kernels`). Loading numba costs ~1-2 s once per process, so by default (``FUSED = "auto"``) a
-compiled step switches to the kernels only once its numpy updates have cost about that much (~4,000
-Adam steps of the 235k-parameter MNIST MLP); ``tg.compile(step, fused=True)`` uses them from the
-first step (as the step-time benchmarks do), ``False`` never. Without numba the numpy update runs,
+`_fused_kernels`). Loading numba costs ~1-2 s once per process, paid by the first call that plans a step
+(as a JIT's compile is); after that every step runs at full speed (``FUSED = True``, the default).
+``fused="auto"`` instead switches to the kernels only once the numpy updates have cost about that much
+(~4,000 Adam steps of the 235k-parameter MNIST MLP): what `fit` uses, so a two-second training run does
+not spend a second loading numba. ``fused=False`` never loads it. Without numba the numpy update runs,
 silently.
 
 Weights updated in their product (``keep_grads=False``)
@@ -154,8 +155,9 @@ def compile(fn: Callable | None = None, *, optimizer: Optimizer | None = None,  
     step uses, when it cannot be found among the function's globals, closure or bound ``self``;
     ``strict``: raise `CompileError` instead of warning and running eagerly; ``warn=False``: run eagerly
     without a warning (the reason is still kept in ``.eager``); ``fused``: the one-pass numba update
-    from the first step (True), never (False) or after ~1e9 element updates ("auto"; None: the module's
-    ``FUSED``); ``keep_grads=False``: with plain SGD, each weight is updated inside its gradient's
+    from the first step (True; numba's load, ~1-2 s, is paid by the first planned call), never (False) or
+    after ~1e9 element updates ("auto", what `fit` uses); None: the module's ``FUSED`` (True);
+    ``keep_grads=False``: with plain SGD, each weight is updated inside its gradient's
     matrix product and its ``.grad`` is left None (see "Weights updated in their product" above). Also a
     decorator.
 
@@ -782,7 +784,7 @@ class _FlatStore:
         p -= work
 
 
-FUSED: bool | str = "auto"  # True: the fused kernels from the first step; False: never; "auto": see kernels()
+FUSED: bool | str = True  # True: the fused kernels from the first step; False: never; "auto": see kernels()
 FUSE_AFTER = 10 ** 9  # element updates (steps x parameters) before "auto" loads them: ~1 ns each in numpy
 _KERNELS: list = []  # [kernels or None], filled on first use
 

@@ -771,7 +771,9 @@ class _TrainStep:
         elif own:
             self._say(f"eager: {own}, whose Python a replay would skip (pass compile=True if it only computes)")
         else:
-            self.compiled = compile_step(_step_function(trainer), optimizer=trainer.optimizer, warn=False)
+            # "auto": numba's fused update only once a run is long enough to pay for loading it (~1-2 s)
+            self.compiled = compile_step(_step_function(trainer), optimizer=trainer.optimizer, warn=False,
+                                         fused="auto")
 
     def __call__(self, x: Tensor, y: Tensor) -> tuple:
         result = self.compiled(x, y)

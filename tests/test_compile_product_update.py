@@ -25,10 +25,12 @@ def setup(sizes=(20, 16, 8, 3), optimizer=None, dtype=tg.float32, loss="ce", col
     for a, b in zip(sizes[:-1], sizes[1:]):
         layers += [tg.nn.Linear(a, b, dtype=dtype), tg.nn.ReLU()]
     model = tg.nn.Sequential(*layers[:-1])
-    if column_major:  # weights kept as the transpose of a C-ordered block (same values)
+    if column_major:  # weights kept as the transpose of a C-ordered block (same values); Tensor keeps the array
         for m in model:
             if isinstance(m, tg.nn.Linear):
-                m.weight.data = tg.tensor(np.asfortranarray(m.weight.numpy()))
+                m.weight.data = tg.Tensor(np.asfortranarray(m.weight.numpy()))
+                assert m.weight.numpy().flags.f_contiguous
+                assert min(m.weight.shape) == 1 or not m.weight.numpy().flags.c_contiguous
     opt = (optimizer or (lambda ps: tg.optim.SGD(ps, lr=0.1)))(model.parameters())
     loss_fn = tg.nn.CrossEntropyLoss() if loss == "ce" else tg.nn.MSELoss()
 
@@ -54,12 +56,12 @@ def weights(model):
     return [(n, p) for n, p in model.named_parameters() if n.endswith("weight")]
 
 
-def assert_one_step_apart(got, eager, before, dtype=np.float32):
+def assert_one_step_apart(got, eager, before, dtype=np.float32, moved=True):
     """got and eager are the same SGD step from `before`, to a few ulps of the values and of the update."""
     eps = np.finfo(dtype).eps
     tolerance = 8 * eps * (np.abs(eager) + np.abs(eager - before)) + np.finfo(dtype).tiny
     assert (np.abs(got - eager) <= tolerance).all(), np.abs(got - eager).max()
-    assert not np.array_equal(before, eager)  # the step did move the weights
+    assert not moved or not np.array_equal(before, eager)  # the step did move the weights
 
 
 def test_plain_sgd_updates_every_weight_in_its_product_and_leaves_its_grad_none():
@@ -101,7 +103,7 @@ def test_a_thousand_steps_train_as_eager_does_to_float32_rounding():
         assert abs(got - want) <= 1e-5 * abs(want) + 1e-6, (i, got, want)
     for p, q in zip(model.parameters(), twin.parameters()):
         scale = np.abs(q.numpy()).max()
-        assert np.abs(p.numpy() - q.numpy()).max() <= 2e-3 * scale  # measured: 1.2e-4 at most
+        assert np.abs(p.numpy() - q.numpy()).max() <= 5e-4 * scale  # measured: 1.2e-4 at most
 
 
 @settings(max_examples=12, deadline=None)
@@ -114,7 +116,8 @@ def test_one_replayed_step_matches_eager_for_any_shape_layout_and_loss(n, hidden
     compiled = tg.compile(step, keep_grads=False, strict=True)
     x, y = batch(n, 9, 4, loss=loss)
     if not contiguous:  # a column-ordered input: the product reads it by address, so run() reorders it
-        x = tg.tensor(np.asfortranarray(x.numpy()))
+        x = tg.Tensor(np.asfortranarray(x.numpy()))
+        assert n == 1 or not x.numpy().flags.c_contiguous
     compiled(x, y)
     eager(x, y)
     before = [p.numpy().copy() for p in twin.parameters()]
@@ -122,8 +125,8 @@ def test_one_replayed_step_matches_eager_for_any_shape_layout_and_loss(n, hidden
     assert compiled.source().count("gemm(") == 2
     for (name, p), q, b in zip(model.named_parameters(), twin.parameters(), before):
         assert p.numpy().strides == q.numpy().strides  # the layout is kept
-        if name.endswith("weight"):
-            assert_one_step_apart(p.numpy(), q.numpy(), b)
+        if name.endswith("weight"):  # (a tiny layer can be all dead ReLUs: no move)
+            assert_one_step_apart(p.numpy(), q.numpy(), b, moved=False)
         else:
             np.testing.assert_array_equal(p.numpy(), q.numpy())
 
@@ -236,3 +239,58 @@ def test_a_run_saved_from_the_fused_step_resumes_eagerly():
     loss = eager(x, y).item()
     assert loss == compiled(x, y).item()
     assert all(p.grad is not None for p in twin.parameters())
+
+
+def test_a_plain_group_beside_one_with_momentum_is_fused_and_the_other_keeps_its_update():
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(20, 16), tg.nn.ReLU(), tg.nn.Linear(16, 3))
+    twin = tg.nn.Sequential(tg.nn.Linear(20, 16), tg.nn.ReLU(), tg.nn.Linear(16, 3))
+    twin.load_state_dict(model.state_dict())
+    steps, opts = [], []
+    for m in (model, twin):
+        opt = tg.optim.SGD([{"params": m[0].parameters()},
+                            {"params": m[2].parameters(), "momentum": 0.9, "weight_decay": 1e-3}], lr=0.1)
+
+        def step(x, y, m=m, opt=opt):
+            opt.zero_grad()
+            loss = tg.nn.functional.cross_entropy(m(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        steps.append(step)
+        opts.append(opt)
+    compiled = tg.compile(steps[0], optimizer=opts[0], keep_grads=False, strict=True)
+    eager = steps[1]
+    x, y = batch()
+    for _ in range(4):
+        assert abs(compiled(x, y).item() - eager(x, y).item()) <= 1e-6
+    assert compiled.source().count("gemm(") == 1 and model[0].weight.grad is None
+    np.testing.assert_allclose(model[2].weight.grad.numpy(), twin[2].weight.grad.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model[2].weight.numpy(), twin[2].weight.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_weight_frozen_mid_run_is_not_updated_the_step_runs_eagerly_and_says_why():
+    model, _, step = setup()
+    compiled = tg.compile(step, keep_grads=False)
+    x, y = batch()
+    for _ in range(3):
+        compiled(x, y)
+    model[0].weight.requires_grad = False
+    frozen = model[0].weight.numpy().copy()
+    with pytest.warns(C.CompileWarning, match="parameter 0 .* is frozen"):
+        compiled(x, y)
+    compiled(x, y)
+    np.testing.assert_array_equal(model[0].weight.numpy(), frozen)
+
+
+def test_a_zero_initialised_last_layer_at_a_large_batch_passes_the_check_run():
+    """Where the batch's contributions cancel, the product's blocked sums round at lr x their magnitudes,
+    not at the (zero) weight's: the check run's tolerance allows exactly that much."""
+    model, _, step = setup((64, 32, 8), loss="mse")
+    model[2].weight.data = tg.zeros(8, 32)
+    compiled = tg.compile(step, keep_grads=False, strict=True)
+    x, y = batch(4096, 64, 8, loss="mse")
+    compiled(x, y)
+    compiled(x, y)
+    assert compiled.source().count("gemm(") == 2 and model[2].weight.grad is None

@@ -2,7 +2,8 @@
 tinygrad_mlp eager, tinygrad_mlp compiled (``tg.compile``; for SGD also ``compiled_no_grads``,
 ``tg.compile(step, keep_grads=False)``, which updates each weight inside its gradient's product and leaves
 its ``.grad`` None), PyTorch eager and JAX (the whole step under ``jax.jit``, parameters donated), each as
-a ratio to the same hand-written numpy step measured in the same rounds. Batches 1, 32, 128, 512; SGD (lr 0.01) and Adam (lr 1e-3).
+a ratio to the same hand-written numpy step measured in the same rounds. Batches 1, 32, 128, 512;
+SGD (lr 0.01) and Adam (lr 1e-3).
 
 Each framework runs in its own process, interleaved round by round with the numpy step: ours (eager and
 compiled together), PyTorch, JAX. Their thread pools keep spinning after a call and would slow whatever

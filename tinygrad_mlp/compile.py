@@ -132,7 +132,7 @@ import numpy as np
 from . import ops
 from .nn.module import Module
 from .optim.adam import Adam, AdamW
-from .optim.optimizer import Optimizer
+from .optim.optimizer import Optimizer, group_numbers
 from .optim.sgd import SGD
 from .state import clock, mode, modify_in_place
 from .tensor import Tensor
@@ -425,11 +425,17 @@ class _Watch:
             method = getattr(Tensor, name)
 
             def reading(t: Any, *a: Any, _method: Any = method, _name: str = name, **k: Any) -> Any:
-                self.reads.append(_name)
+                if not self._hyperparameter(t):  # (the optimizer reading a tensor lr is no control flow)
+                    self.reads.append(_name)
                 return _method(t, *a, **k)
 
             setattr(Tensor, name, reading)
         return self
+
+    def _hyperparameter(self, t: Any) -> bool:
+        """t is a value in the optimizer's param_groups (a tensor learning rate, say), read on every call."""
+        return any(t is v or (type(v) is tuple and any(t is e for e in v))
+                   for g in self.opt.param_groups for k, v in g.items() if k != "params")
 
     def __exit__(self, *exc: object) -> None:
         for obj in (self.opt, *self.modules):
@@ -684,6 +690,7 @@ class _FlatStore:
         sgd = type(self.opt) is SGD
         i = 0
         for (group, group_params, a, b), runs in zip(self.groups, self.runs):
+            group = group_numbers(group)  # (a tensor lr as its number, as the optimizer's own step reads it)
             if sgd:
                 for start, stop in runs:  # (a, b) itself unless weights are updated in their product
                     self._sgd(group, group_params, i, start, stop)

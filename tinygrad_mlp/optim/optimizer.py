@@ -77,7 +77,7 @@ class Optimizer:
         for group in self.param_groups:
             params, arrays, grads = parameters_to_update(group["params"])
             if params:
-                self._update_group(group, params, arrays, grads)
+                self._update_group(group_numbers(group), params, arrays, grads)
         return loss
 
     def _update_group(self, group: dict, params: list, arrays: list, grads: list) -> None:
@@ -181,3 +181,11 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def group_numbers(group: dict) -> dict:
+    """The group as the update reads it: a hyperparameter given as a one-element tensor (torch accepts
+    ``lr=torch.tensor(0.01)``) becomes its Python number, read afresh at every step."""
+    if not isinstance(group.get("lr"), Tensor):  # (the usual case, checked on every step: one lookup)
+        return group
+    return {k: (v.item() if isinstance(v, Tensor) and k != "params" else v) for k, v in group.items()}

@@ -70,12 +70,18 @@ def check_module_state(module: Any, state_dict: Any, strict: bool = True) -> Non
         raise RuntimeError(f"Error(s) in loading state_dict for {who}: " + "\n\t".join(errors))
 
 
+def _number(value: Any) -> bool:
+    """A Python number, or a one-element tensor (torch takes ``lr=torch.tensor(0.01)``)."""
+    return isinstance(value, int | float) or (callable(getattr(value, "numel", None)) and value.numel() == 1
+                                               and not isinstance(value, list | tuple | Mapping))
+
+
 def _fits(saved: Any, own: Any) -> bool:
     """Same kind of value: numbers for numbers, same-length sequences, same-keyed dicts."""
     if isinstance(own, bool) or isinstance(saved, bool):
         return isinstance(own, bool) and isinstance(saved, bool)
-    if isinstance(own, int | float):
-        return isinstance(saved, int | float)
+    if _number(own):
+        return _number(saved)
     if own is None or saved is None:
         return own is None or saved is None or isinstance(saved, int | float | str)
     if isinstance(own, str):

@@ -38,6 +38,7 @@ from .dtypes import (  # noqa: A004
 )
 from .factories import (
     arange,
+    as_tensor,
     bernoulli,
     empty,
     empty_like,
@@ -66,8 +67,10 @@ from .state import (
     detect_anomaly,
     enable_grad,
     get_default_dtype,
+    inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_default_dtype,
     set_grad_enabled,

@@ -42,6 +42,23 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, copying only when needed (torch's rule): a tensor of that dtype is returned as
+    is, a numpy array of that dtype is shared (as `from_numpy`), anything else is converted.
+
+    >>> import numpy as np, tinygrad_mlp as tg
+    >>> a = np.zeros(2, np.float32); t = tg.as_tensor(a); a[0] = 5; t.tolist()
+    [5.0, 0.0]
+    """
+    check_device(device, "as_tensor")
+    wanted = None if dtype is None else to_numpy(dtype)
+    if isinstance(data, Tensor):
+        return data if wanted is None or array_of(data).dtype == wanted else data.to(dtype)
+    if isinstance(data, np.ndarray) and (wanted is None or data.dtype == wanted) and data.dtype.kind in "biuf":
+        return Tensor(data)
+    return tensor(data, dtype=dtype)
+
+
 def _factory(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor(arr)
     if requires_grad:

@@ -326,6 +326,36 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(x, d) for x in ts], d)
 
 
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 0-D/1-D tensors: output k holds input k's values along its own axis, repeated
+    (an expanded view, so gradients sum back). ``indexing="ij"`` (torch's default, without its warning)
+    or ``"xy"`` (the first two axes swapped, as numpy's default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
+        tensors = tuple(tensors[0])
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing not in (None, "ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a tensor of "
+                               f"shape {tuple(t.shape)}")
+        if t.dtype != ts[0].dtype:
+            raise RuntimeError(f"meshgrid expects all tensors to have the same dtype ({ts[0].dtype} and {t.dtype})")
+    sizes = [t.numel() for t in ts]
+    axes = list(range(len(ts)))
+    if indexing == "xy" and len(ts) > 1:
+        axes[0], axes[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for t, axis in zip(ts, axes):
+        shape = [1] * len(ts)
+        shape[axis] = -1
+        out.append(expand(reshape(t, tuple(shape)), tuple(sizes)))
+    return tuple(out)
+
+
 for _method in (reshape, flatten, permute, transpose, squeeze, unsqueeze, split, chunk):
     register(_method.__name__, method=_method)
 register("view", method=view, toplevel=False)
@@ -337,5 +367,6 @@ register("expand_as", method=lambda self, other: expand(self, other.shape), topl
 register("__getitem__", method=lambda self, index: GetItem.apply(self, index=torch_index(index)), toplevel=False)
 register("max", method=_extreme(Max, np.argmax, "max"))
 register("min", method=_extreme(Min, np.argmin, "min"))
-for _name, _function in (("cat", cat), ("concat", cat), ("concatenate", cat), ("stack", stack)):
+for _name, _function in (("cat", cat), ("concat", cat), ("concatenate", cat), ("stack", stack),
+                         ("meshgrid", meshgrid)):
     register(_name, function=_function, tensor_method=False)

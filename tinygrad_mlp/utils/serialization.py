@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from ..device import device
 from ..tensor import Tensor
 
 FORMAT = "tinygrad_mlp.checkpoint"
@@ -175,6 +176,24 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode())
+
+
+def _check_map_location(where: Any) -> None:
+    """Tensors are saved and loaded on the CPU: a map_location that keeps them there is fine; one that moves
+    them to CUDA gets torch's error on a machine without it; any other place, torch's error for an unknown one."""
+    if where is None or (callable(where) and not isinstance(where, str | device)):
+        return
+    if isinstance(where, dict):
+        where = where.get("cpu", "cpu")
+    kind = str(where).partition(":")[0]
+    if kind == "cpu":
+        return
+    if kind in ("cuda", "mps", "xpu", "hpu", "xla", "privateuseone") or isinstance(where, device):
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
+                           "If you are running on a CPU-only machine, please use torch.load with "
+                           "map_location=torch.device('cpu') to map your storages to the CPU.")
+    raise RuntimeError(f"load: map_location={where!r}: don't know how to restore data to that location "
+                       "(tensors live on the CPU here)")
 
 
 def save(obj: Any, path: str | os.PathLike, metadata: dict | None = None) -> None:
@@ -378,9 +397,28 @@ def _load_legacy(path: str, size: int) -> tuple:
     return _assemble(path, header.get("structure"), arrays, digests), metadata
 
 
-def load(path: str | os.PathLike, return_metadata: bool = False) -> Any:
+def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None, return_metadata: bool = False,
+         **pickle_load_args: Any) -> Any:
     """Read a file written by `save` (or any safetensors file), verifying format, version and checksums;
-    never unpickles. Raises `CheckpointError` naming the file and the problem."""
+    never unpickles. Raises `CheckpointError` naming the file and the problem.
+
+    torch.load's arguments are taken so its calls run unchanged: ``map_location`` may be anything that
+    keeps tensors on the CPU (``"cpu"``, ``tg.device("cpu")``, a dict or a function); a CUDA device is
+    refused with torch's error. ``weights_only`` and ``mmap`` change nothing (nothing is unpickled; the
+    file is read whole), nor do pickle's own arguments (``encoding=...``); a ``pickle_module`` is refused.
+
+    >>> import tinygrad_mlp as tg, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.pt"); tg.save({"w": tg.ones(2)}, path)
+    >>> tg.load(path, map_location="cpu", weights_only=True)["w"]
+    tensor([1., 1.])
+    """
+    _check_map_location(map_location)
+    if pickle_module is not None:
+        raise ValueError("load: pickle_module is not used: tinygrad_mlp never unpickles a file")
+    unknown = set(pickle_load_args) - {"encoding", "errors", "fix_imports"}
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument {sorted(unknown)[0]!r}")
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)

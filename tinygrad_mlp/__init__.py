@@ -7,7 +7,7 @@
 tensor([3., 0.])
 """
 
-from . import autograd, data, dtypes, functional, linalg, metrics, nn, optim, registry, state, train  # noqa: E402
+from . import autograd, data, dtypes, functional, linalg, metrics, nn, optim, registry, state, testing, train  # noqa: E402
 from .args import Size
 from .compile import compile  # noqa: A004 - torch's name: tg.compile(step)
 from .device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
@@ -37,6 +37,15 @@ from .dtypes import (  # noqa: A004
     uint64,
 )
 from .factories import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
     as_tensor,
     bernoulli,

@@ -16,7 +16,7 @@ from . import function as engine
 from .state import captures, mode, no_grad
 from .tensor import Tensor, run_backward
 
-__all__ = ["Function", "FunctionCtx", "grad", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "Variable", "grad", "once_differentiable"]
 
 
 class FunctionCtx:
@@ -207,3 +207,8 @@ def _result(i: int, t: Tensor, g: np.ndarray | None, allow_unused: Any, material
         return None
     raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not have been used in the graph. "
                        "Set allow_unused=True if this is the desired behavior.")
+
+
+def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """torch < 0.4's wrapper, kept for old scripts: a new tensor on ``data``'s memory (as torch's today)."""
+    return Tensor(data._data if isinstance(data, Tensor) else np.asarray(data)).requires_grad_(requires_grad)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import rng
 from .args import array_of, check_device, shape_arg, to_array
+from .dtypes import of as dtypes_of
 from .dtypes import to_numpy
 from .state import default_dtype
 from .tensor import Tensor
@@ -57,6 +58,27 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, np.ndarray) and (wanted is None or data.dtype == wanted) and data.dtype.kind in "biuf":
         return Tensor(data)
     return tensor(data, dtype=dtype)
+
+
+def _legacy(name: str, np_dtype: Any) -> Any:
+    def constructor(*args: Any) -> Tensor:
+        if all(isinstance(a, int | np.integer) and not isinstance(a, bool) for a in args):  # sizes
+            return Tensor(np.zeros(tuple(int(a) for a in args), np_dtype))
+        if len(args) != 1:
+            raise TypeError(f"{name}(): takes sizes (ints) or one sequence of data, got {len(args)} arguments")
+        return tensor(args[0], dtype=dtypes_of(np.dtype(np_dtype)))
+
+    constructor.__name__ = name
+    constructor.__doc__ = f"Old torch's ``{name}(data)`` / ``{name}(*sizes)`` (zeros; torch leaves them uninitialised)."
+    return constructor
+
+
+FloatTensor, DoubleTensor, HalfTensor = (_legacy(n, t) for n, t in (("FloatTensor", np.float32),
+                                                                  ("DoubleTensor", np.float64),
+                                                                  ("HalfTensor", np.float16)))
+LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (
+    _legacy(n, t) for n, t in (("LongTensor", np.int64), ("IntTensor", np.int32), ("ShortTensor", np.int16),
+                               ("CharTensor", np.int8), ("ByteTensor", np.uint8), ("BoolTensor", np.bool_)))
 
 
 def _factory(arr: np.ndarray, requires_grad: bool) -> Tensor:

@@ -471,3 +471,152 @@ class TensorAPI:
 
     def __itruediv__(self, other: Any) -> Any:
         return self.div_(other)
+
+    # --- small queries torch scripts use ------------------------------------------------------------
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Any:
+        """``length`` elements of dimension ``dim`` from ``start`` (a view, differentiable), as torch.
+
+        >>> import tinygrad_mlp as tg
+        >>> tg.arange(6).narrow(0, 2, 3).tolist()
+        [2, 3, 4]
+        """
+        d = dims(dim, self.ndim, "narrow")[0]
+        size = self._data.shape[d]
+        start = int(start)
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+        start %= size if size else 1
+        if length < 0 or start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        """Move dimensions ``source`` to positions ``destination`` (the others keep their order)."""
+        src = dims(source, self.ndim, "movedim")
+        dst = dims(destination, self.ndim, "movedim")
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                               f"contain the same number of dims as destination ({list(dst)} dims)")
+        order = [d for d in range(self.ndim) if d not in src]
+        for s, d in sorted(zip(dst, src)):
+            order.insert(s, d)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0: int, axis1: int) -> Any:
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along ``dim``, each without that dimension."""
+        d = dims(dim, self.ndim, "unbind")[0]
+        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+
+    def select(self, dim: int, index: int) -> Any:
+        d = dims(dim, self.ndim, "select")[0]
+        size = self._data.shape[d]
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {tuple(self.shape)} at "
+                             f"dimension {d}")
+        return self[(slice(None),) * d + (index,)]
+
+    def broadcast_to(self, size: Any) -> Any:
+        return self.expand(*size)
+
+    def masked_select(self, mask: Any) -> Any:
+        """The elements where ``mask`` (broadcast to this shape) is True, as a 1-D tensor (differentiable)."""
+        shape = np.broadcast_shapes(self._data.shape, np.shape(array_of(mask)))
+        return self.expand(*shape)[array_of(mask).astype(bool) if np.shape(array_of(mask)) == shape
+                                   else np.broadcast_to(array_of(mask), shape).astype(bool)]
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        return self.gather(dim, indices)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        found = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(type(self)(np.ascontiguousarray(i, dtype=np.int64)) for i in found)
+        return type(self)(np.stack(found, axis=1).astype(np.int64) if self._data.ndim else
+                          np.zeros((int(bool(self._data)), 0), np.int64))
+
+    argwhere = nonzero
+
+    def clamp_min(self, min: Any) -> Any:  # noqa: A002 - torch's name
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Any:  # noqa: A002
+        return self.clamp(max=max)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``self + value * tensor1 * tensor2``."""
+        return self + (tensor1 * tensor2) * value if value != 1 else self + tensor1 * tensor2
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``self + value * tensor1 / tensor2``."""
+        return self + (tensor1 / tensor2) * value if value != 1 else self + tensor1 / tensor2
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
+        """NaN, +inf and -inf replaced (by 0 and the dtype's largest and lowest finite values by default);
+        the gradient passes where the value was finite."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        info = np.finfo(self._data.dtype)
+        data = self._data
+        posinf = info.max if posinf is None else posinf
+        neginf = info.min if neginf is None else neginf
+        out = self.masked_fill(np.isnan(data), nan)
+        out = out.masked_fill(np.isposinf(data), posinf)
+        return out.masked_fill(np.isneginf(data), neginf)
+
+
+def _in_place(name: str) -> Any:
+    """``x.name_(...)``: ``x.name(...)`` written back into x, as torch's in-place variant (recorded, as the
+    other in-place ops, when x or a tensor argument requires grad; refused on a leaf that requires grad)."""
+    op = name + "_"
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._records(op, *args, *kwargs.values()):
+            return self._rebind(op, lambda s: getattr(s, name)(*args, **kwargs))
+        result = getattr(self, name)(*args, **kwargs)  # out of place first: an op that fails changes nothing
+        check_in_place(self._data.dtype, result.dtype, op)
+        dst = self._inplace(op)
+        np.copyto(dst, np.broadcast_to(result._data, dst.shape), casting="unsafe")
+        modify_in_place(self)
+        return self
+
+    method.__name__ = op
+    method.__doc__ = f"In place: this tensor becomes ``self.{name}(...)``."
+    return method
+
+
+_IN_PLACE = ("pow", "sqrt", "rsqrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "neg", "abs",
+             "relu", "sigmoid", "tanh", "sin", "cos", "tan", "floor", "ceil", "round", "trunc", "frac", "sign",
+             "reciprocal", "square", "erf", "fmod", "remainder", "lerp", "tril", "triu", "clamp_min", "clamp_max",
+             "addcmul", "addcdiv", "nan_to_num", "logit")
+for _name in _IN_PLACE:
+    if not hasattr(TensorAPI, _name + "_"):
+        setattr(TensorAPI, _name + "_", _in_place(_name))

@@ -1,0 +1,205 @@
+"""More torch API that scripts use, side by side with the installed torch: the in-place variants of the
+elementwise ops (values and gradients), small tensor queries and reshapes, finfo/iinfo, threads and
+determinism switches, the old constructors and Variable, and testing.assert_close."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_mlp as tg
+from tinygrad_mlp.autograd import Variable
+
+torch = pytest.importorskip("torch", reason="torch not installed: pip install -e '.[torch]'")
+
+# name -> its arguments ("T": a tensor of the input's shape, values in [0.5, 1.5])
+IN_PLACE = {"pow": (2,), "sqrt": (), "rsqrt": (), "exp": (), "exp2": (), "expm1": (), "log": (), "log2": (),
+            "log10": (), "log1p": (), "neg": (), "abs": (), "relu": (), "sigmoid": (), "tanh": (), "sin": (),
+            "cos": (), "tan": (), "floor": (), "ceil": (), "round": (), "trunc": (), "frac": (), "sign": (),
+            "reciprocal": (), "square": (), "erf": (), "fmod": (0.7,), "remainder": (0.7,), "lerp": ("T", 0.3),
+            "tril": (), "triu": (), "clamp_min": (0.5,), "clamp_max": (0.5,), "addcmul": ("T", "T"),
+            "addcdiv": ("T", "T"), "nan_to_num": (), "logit": ()}
+
+
+def in_place_run(lib, name, a, others):
+    """y = x * 1 (a non-leaf), y.name_(...) in place, then a weighted sum's backward to x."""
+    x = lib.tensor(a, requires_grad=True)
+    y = x * 1.0
+    args = [lib.tensor(o) if kind == "T" else kind for o, kind in zip(others, IN_PLACE[name])]
+    version = y._version
+    assert getattr(y, name + "_")(*args) is y  # in place: the same tensor comes back
+    assert y._version > version
+    (y * lib.tensor(np.arange(a.size, dtype=np.float64).reshape(a.shape))).sum().backward()
+    return y.detach().numpy().copy(), x.grad.numpy().copy()
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_variants_give_torchs_values_and_gradients(name):
+    rng = np.random.default_rng(sorted(IN_PLACE).index(name))
+    a = rng.uniform(0.1, 0.9, (3, 3))
+    others = [rng.uniform(0.5, 1.5, (3, 3)) for _ in IN_PLACE[name]]
+    (ours, our_grad), (theirs, their_grad) = in_place_run(tg, name, a, others), in_place_run(torch, name, a, others)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-10, atol=1e-12)
+    plain = tg.tensor(a.copy())  # no graph: written into the tensor's own memory
+    memory = plain.numpy()
+    getattr(plain, name + "_")(*[tg.tensor(o) if k == "T" else k for o, k in zip(others, IN_PLACE[name])])
+    np.testing.assert_allclose(memory, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_in_place_variants_refuse_what_torch_refuses():
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        tg.tensor([1, 2]).sqrt_()
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        tg.ones(2, requires_grad=True).exp_()
+    t = tg.tensor([4.0, 9.0])
+    with pytest.raises(TypeError):
+        t.pow_("x")
+    assert t.tolist() == [4.0, 9.0] and t._version == 0  # a failed op changes nothing
+
+
+def test_tensor_queries_as_torch():
+    for lib in (tg, torch):
+        f, i = lib.ones(2, 3), lib.arange(6)
+        assert (f.is_floating_point(), i.is_floating_point(), lib.is_floating_point(f), f.is_complex()) == \
+            (True, False, True, False)
+        assert (f.ndimension(), f.nelement(), f.element_size(), f.itemsize, f.nbytes) == (2, 6, 4, 4, 24)
+        assert i.element_size() == 8
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_narrow_select_unbind_movedim_match_torch_with_gradients(shape, data):
+    a = np.random.default_rng(len(shape)).standard_normal(shape)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    size = shape[dim]
+    start = data.draw(st.integers(-size, size - 1))
+    length = data.draw(st.integers(0, size - start % size))
+    index = data.draw(st.integers(-size, size - 1))
+    src = data.draw(st.permutations(range(len(shape))))
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        parts = [x.narrow(dim, start, length), x.select(dim, index), *x.unbind(dim),
+                 lib.movedim(x, src, list(range(len(shape)))), x.swapaxes(0, -1), x.moveaxis(0, -1)]
+        sum((p * (k + 1)).sum() for k, p in enumerate(parts)).backward()
+        results.append(([tuple(p.shape) for p in parts], [p.detach().numpy().copy() for p in parts], x.grad.numpy()))
+    assert results[0][0] == results[1][0]
+    for o, t in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(o, t)
+    np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-12)
+
+
+def test_narrow_and_select_errors_as_torch():
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError, match=r"start \(2\) \+ length \(3\) exceeds dimension size \(4\)"):
+            lib.arange(4).narrow(0, 2, 3)
+        with pytest.raises(IndexError, match="out of range"):
+            lib.arange(4).select(0, 4)
+
+
+def test_masked_select_nonzero_take_along_dim_broadcast_to_nan_to_num_as_torch():
+    a = np.array([[0.0, 1.5, -2.0], [3.0, 0.0, 4.0]])
+    mask = np.array([True, False, True])
+    idx = np.array([[2, 0, 1], [1, 1, 0]])
+    special = np.array([np.nan, np.inf, -np.inf, 1.0], np.float32)
+    got = []
+    for lib in (tg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        picked = lib.masked_select(x, lib.tensor(mask))
+        taken = lib.take_along_dim(x, lib.tensor(idx), 1)
+        flat = lib.take_along_dim(x, lib.tensor([[5, 0]]))
+        (picked.sum() + (taken * 2).sum() + (flat * 3).sum()).backward()
+        got.append([picked.tolist(), taken.tolist(), flat.tolist(), x.grad.tolist(), lib.nonzero(x.detach()).tolist(),
+                    [t.tolist() for t in lib.nonzero(x.detach(), as_tuple=True)], lib.argwhere(x.detach()).tolist(),
+                    tuple(lib.broadcast_to(lib.ones(3), (2, 3)).shape), lib.nan_to_num(lib.tensor(special)).tolist(),
+                    lib.nan_to_num(lib.tensor(special), nan=1.0, posinf=2.0, neginf=-2.0).tolist(),
+                    tuple(lib.broadcast_shapes((2, 1), (3,), 1))])
+    assert got[0] == got[1]
+
+
+def test_finfo_iinfo_as_torch():
+    for ours, theirs in ((tg.float32, torch.float32), (tg.float64, torch.float64), (tg.float16, torch.float16)):
+        a, b = tg.finfo(ours), torch.finfo(theirs)
+        assert (a.bits, a.eps, a.max, a.min, a.tiny, a.smallest_normal, a.resolution, a.dtype) == \
+            (b.bits, b.eps, b.max, b.min, b.tiny, b.smallest_normal, b.resolution, b.dtype)
+        assert repr(a) == repr(b)
+    assert tg.finfo().eps == torch.finfo().eps
+    for ours, theirs in ((tg.int64, torch.int64), (tg.int8, torch.int8), (tg.uint8, torch.uint8)):
+        a, b = tg.iinfo(ours), torch.iinfo(theirs)
+        assert (a.bits, a.max, a.min, a.dtype, repr(a)) == (b.bits, b.max, b.min, b.dtype, repr(b))
+    with pytest.raises(TypeError, match="requires a floating point input type"):
+        tg.finfo(tg.int32)
+    with pytest.raises(TypeError, match="requires an integer input type"):
+        tg.iinfo(tg.float32)
+
+
+def test_threads_and_determinism_switches():
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        assert tg.get_num_threads() == 1
+    finally:
+        tg.set_num_threads(before)
+    assert tg.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        tg.set_num_threads(0)
+    tg.use_deterministic_algorithms(True, warn_only=True)
+    assert tg.are_deterministic_algorithms_enabled()
+    tg.use_deterministic_algorithms(False)
+    assert not tg.are_deterministic_algorithms_enabled()
+
+
+def test_old_constructors_and_variable_as_torch():
+    for name in ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+                 "ByteTensor", "BoolTensor"):
+        ours, theirs = getattr(tg, name), getattr(torch, name)
+        assert ours([1, 0, 2]).tolist() == theirs([1, 0, 2]).tolist()
+        assert str(ours([1]).dtype).split(".")[1] == str(theirs([1]).dtype).split(".")[1]
+        assert tuple(ours(2, 3).shape) == tuple(theirs(2, 3).shape)
+    for lib, make in ((tg, Variable), (torch, torch.autograd.Variable)):
+        t = lib.ones(2)
+        v = make(t, requires_grad=True)
+        assert v is not t and v.requires_grad and not t.requires_grad
+        (v * 3).sum().backward()
+        assert v.grad.tolist() == [3.0, 3.0]
+        with lib.no_grad():
+            v.add_(1)
+        assert t.tolist() == [2.0, 2.0]  # the same memory
+
+
+CLOSE_CASES = [
+    ([1.0, 2.0], [1.0, 2.1], {}),
+    ([1.0, 2.0], [1.0, 2.0 + 1e-7], {}),
+    ([[1, 2], [3, 4]], [[1, 2], [3, 5]], {}),
+    ([float("nan")], [float("nan")], {}),
+    ([float("nan")], [float("nan")], {"equal_nan": True}),
+    ([1.0, float("inf")], [1.0, float("inf")], {}),
+    ([1.0], [1.5], {"rtol": 0.0, "atol": 0.6}),
+    ([1.0], [1.5], {"msg": "custom"}),
+]
+
+
+@pytest.mark.parametrize("actual,expected,kwargs", CLOSE_CASES)
+def test_assert_close_passes_and_fails_where_torch_does(actual, expected, kwargs):
+    outcomes = []
+    for lib in (tg, torch):
+        try:
+            lib.testing.assert_close(lib.tensor(actual), lib.tensor(expected), **kwargs)
+            outcomes.append(None)
+        except AssertionError as e:
+            outcomes.append(str(e).split("\n")[0])
+    assert outcomes[0] == outcomes[1]
+
+
+def test_assert_close_names_dtype_and_shape_mismatches():
+    with pytest.raises(AssertionError, match="attribute 'dtype' do not match"):
+        tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.0], dtype=tg.float64))
+    with pytest.raises(AssertionError, match="attribute 'shape' do not match"):
+        tg.testing.assert_close(tg.tensor([1.0, 2.0]), tg.tensor([1.0]))
+    with pytest.raises(AssertionError, match=r"Mismatched elements: 1 / 2 \(50.0%\)"):
+        tg.testing.assert_close(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.1]))
+    tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.0], dtype=tg.float64), check_dtype=False)
+    tg.testing.assert_close([1.0, 2.0], [1.0, 2.0])

@@ -143,3 +143,55 @@ def test_torch_refuses_the_same_cuda_map_location_here(tmp_path):
     torch.save(torch.nn.Linear(2, 2).state_dict(), path)
     with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device"):
         torch.load(path, map_location="cuda", weights_only=True)
+
+
+# --- nn.Module / Sequential API ------------------------------------------------------------------------
+
+
+def test_sequential_insert_and_pop_as_torch():
+    shapes = []
+    for lib in (tg, torch):
+        s = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU())
+        s.insert(-1, lib.nn.Tanh())
+        s.insert(3, lib.nn.Sigmoid())
+        s.insert(0, lib.nn.Identity())
+        popped = s.pop(2)
+        shapes.append(([type(m).__name__ for m in s], type(popped).__name__, list(s.state_dict()), repr(s).split("\n")))
+        with pytest.raises(IndexError, match="Index out of range: 9"):
+            s.insert(9, lib.nn.ReLU())
+        with pytest.raises(AssertionError, match="module should be of type"):
+            s.insert(0, 3)
+    assert shapes[0][:3] == shapes[1][:3] and shapes[0][3] == shapes[1][3]
+
+
+def test_get_parameter_and_get_buffer_as_torch():
+    messages = []
+    for lib in (tg, torch):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+        assert m.get_parameter("0.weight") is m[0].weight and m.get_buffer("1.running_mean") is m[1].running_mean
+        found = []
+        for call, target in (("get_parameter", "0.nope"), ("get_parameter", "5.weight"),
+                             ("get_parameter", "0.training"), ("get_buffer", "0.weight")):
+            with pytest.raises(AttributeError) as e:
+                getattr(m, call)(target)
+            found.append(str(e.value))
+        messages.append(found)
+    assert messages[0] == messages[1]
+
+
+def test_save_and_load_through_a_file_object(tmp_path):
+    import io
+
+    buffer = io.BytesIO()
+    model = tg.nn.Linear(3, 2)
+    tg.save({"model": model.state_dict(), "epoch": 4}, buffer)
+    buffer.seek(0)
+    state = tg.load(buffer, map_location="cpu", weights_only=True)
+    assert state["epoch"] == 4
+    np.testing.assert_array_equal(state["model"]["weight"].numpy(), model.weight.numpy())
+    with open(tmp_path / "m.pt", "wb") as f:  # an open file too
+        tg.save(model.state_dict(), f)
+    with open(tmp_path / "m.pt", "rb") as f:
+        np.testing.assert_array_equal(tg.load(f)["bias"].numpy(), model.bias.numpy())
+    with pytest.raises(tg.utils.serialization.CheckpointError, match="the file object 'BytesIO' is not a readable"):
+        tg.load(io.BytesIO(b"not a checkpoint"))

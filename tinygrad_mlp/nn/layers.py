@@ -81,6 +81,30 @@ class Sequential(Module):
             self.append(m)
         return self
 
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` at position ``index`` (negative counts from the end), shifting the later ones."""
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        index += n if index < 0 else 0
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+        return self
+
+    def pop(self, index: int | slice) -> Module:
+        """Remove and return the module at ``index``; the later ones move up."""
+        removed = self[index]
+        modules = [m for m in self._modules.values() if m is not removed]
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+        return removed
+
 
 class ModuleList(Module):
     """A list of modules whose parameters are registered."""

@@ -238,6 +238,27 @@ class Module:
             module = module._modules[part]
         return module
 
+    def get_parameter(self, target: str) -> Tensor:
+        """The parameter at a dotted path (``model.get_parameter("0.weight")``), with torch's errors."""
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path (``model.get_buffer("0.running_mean")``), with torch's errors."""
+        return self._get_member(target, "_buffers", "a buffer")
+
+    def _get_member(self, target: str, table: str, what: str) -> Tensor:
+        path, _, name = target.rpartition(".")
+        module = self
+        for part in path.split(".") if path else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = module._modules[part]
+        if name in getattr(module, table):
+            return getattr(module, table)[name]
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        raise AttributeError(f"`{name}` is not {what}")
+
     # --- modes and helpers ----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         for m in self.modules():

@@ -196,10 +196,10 @@ def _check_map_location(where: Any) -> None:
                        "(tensors live on the CPU here)")
 
 
-def save(obj: Any, path: str | os.PathLike, metadata: dict | None = None) -> None:
+def save(obj: Any, path: str | os.PathLike | Any, metadata: dict | None = None) -> None:
     """Write obj (a state_dict, or any nesting of dicts/lists of tensors and plain values) atomically
-    as a safetensors file. ``metadata``: a JSON-serialisable dict, returned by ``load(...,
-    return_metadata=True)``."""
+    as a safetensors file (or into a file object such as ``io.BytesIO``, as torch.save). ``metadata``: a
+    JSON-serialisable dict, returned by ``load(..., return_metadata=True)``."""
     from safetensors.numpy import save as st_save
 
     arrays: dict = {}
@@ -212,7 +212,11 @@ def save(obj: Any, path: str | os.PathLike, metadata: dict | None = None) -> Non
     header = {"format": FORMAT, "version": str(VERSION), "structure": text,
               "sha256": json.dumps({k: _digest(a) for k, a in arrays.items()}), "metadata": user,
               "header_sha256": _text_digest(text, user)}
-    atomic_write_bytes(path, st_save(arrays, metadata=header))
+    data = st_save(arrays, metadata=header)
+    if hasattr(path, "write"):  # a file object (io.BytesIO, an open file), as torch.save takes
+        path.write(data)
+        return
+    atomic_write_bytes(path, data)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -419,6 +423,18 @@ def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any =
     unknown = set(pickle_load_args) - {"encoding", "errors", "fix_imports"}
     if unknown:
         raise TypeError(f"load() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if hasattr(path, "read"):  # a file object: its bytes go through the same checks, from a private copy
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            copy = os.path.join(folder, "from-a-file-object")
+            with open(copy, "wb") as out:
+                out.write(path.read())
+            try:
+                return load(copy, return_metadata=return_metadata)
+            except CheckpointError as e:  # named as the caller knows it
+                where = f"the file object {getattr(path, 'name', type(path).__name__)!r}"
+                raise CheckpointError(str(e).replace(copy, where)) from None
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)

@@ -203,3 +203,16 @@ def test_assert_close_names_dtype_and_shape_mismatches():
         tg.testing.assert_close(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.1]))
     tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.0], dtype=tg.float64), check_dtype=False)
     tg.testing.assert_close([1.0, 2.0], [1.0, 2.0])
+
+
+def test_an_optimizer_over_read_only_memory_is_refused_when_built_not_inside_step():
+    frozen = np.ones(3, np.float32)
+    frozen.flags.writeable = False
+    p = tg.nn.Parameter(tg.from_numpy(frozen))
+    with pytest.raises(ValueError, match=r"SGD: a parameter of shape \(3,\) is backed by read-only memory"):
+        tg.optim.SGD([p], lr=0.1)
+    writable = tg.nn.Parameter(tg.tensor(frozen))  # the copy the message suggests trains
+    opt = tg.optim.SGD([writable], lr=0.5)
+    writable.sum().backward()
+    opt.step()
+    assert writable.tolist() == [0.5, 0.5, 0.5]

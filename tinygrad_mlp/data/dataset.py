@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import bisect
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,13 +14,16 @@ from ..tensor import Tensor
 
 
 class Dataset:
-    """Anything with ``__getitem__(i)`` and ``__len__``."""
+    """Anything with ``__getitem__(i)`` and ``__len__``; ``a + b`` chains two (a `ConcatDataset`), as torch."""
 
     def __getitem__(self, index: int) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __len__(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -41,10 +46,15 @@ class TensorDataset(Dataset):
                                  f"array {i} has {len(a)}")
 
     def __getitem__(self, index: Any) -> tuple:
-        return tuple(a[index] for a in self.arrays)
+        return tuple(Tensor(a[index]) for a in self.arrays)  # tensors (views), as torch's rows
 
     def __len__(self) -> int:
         return len(self.arrays[0])
+
+    @property
+    def tensors(self) -> tuple:
+        """The whole columns as tensors (torch's attribute; ``arrays`` holds the same data as numpy arrays)."""
+        return tuple(Tensor(a) for a in self.arrays)
 
 
 def default_collate(items: Sequence[Any]) -> Any:
@@ -53,6 +63,58 @@ def default_collate(items: Sequence[Any]) -> Any:
     if isinstance(first, tuple | list):
         return tuple(default_collate([it[i] for it in items]) for i in range(len(first)))
     return Tensor(np.stack([it._data if isinstance(it, Tensor) else np.asarray(it) for it in items]))
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another: positions ``0 .. len(d0)-1`` are ``d0``'s, then ``d1``'s...
+
+    ``cumulative_sizes[k]`` is the total length of ``datasets[:k+1]``. Negative indices count from
+    the end; errors are torch's (an empty list of datasets: ``AssertionError``; an index below
+    ``-len``: ``ValueError``; at or past ``len``: ``IndexError``).
+
+    >>> c = ConcatDataset([range(3), range(0), range(10, 12)])
+    >>> c.cumulative_sizes, [c[i] for i in range(len(c))], c[-2]
+    ([3, 3, 5], [0, 1, 2, 10, 11], 10)
+    """
+
+    datasets: list
+    cumulative_sizes: list[int]
+
+    @staticmethod
+    def cumsum(sequence: Iterable[Any]) -> list[int]:
+        """The running totals of the lengths of ``sequence``'s items."""
+        totals, running = [], 0
+        for part in sequence:
+            running += len(part)
+            totals.append(running)
+        return totals
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: Any) -> Any:
+        total = len(self)
+        if idx < 0:
+            if -idx > total:
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx += total
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        if which >= len(self.datasets):
+            raise IndexError("list index out of range")
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][idx - start]
+
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """The old, misspelt name of ``cumulative_sizes`` (deprecated, as in torch)."""
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`", FutureWarning, stacklevel=2)
+        return self.cumulative_sizes
 
 
 class DataLoader:

@@ -42,7 +42,7 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}")
             if not p.requires_grad:
                 raise ValueError(f"{type(self).__name__}: a parameter of shape {tuple(p.shape)} does not require grad")
-            if not p._data.flags.writeable:  # (step() writes into it: say so now, not from inside numpy)
+            if not p.data.numpy().flags.writeable:  # (step() writes into it: say so now, not from inside numpy)
                 raise ValueError(f"{type(self).__name__}: a parameter of shape {tuple(p.shape)} is backed by read-only "
                                  "memory (made from a read-only numpy array); give it a writable copy, e.g. "
                                  "tg.tensor(array)")

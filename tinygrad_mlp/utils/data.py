@@ -29,7 +29,6 @@ in-process and giving torch's batches whatever ``num_workers`` is.
 
 from __future__ import annotations
 
-import bisect
 import collections
 import itertools
 import math
@@ -44,8 +43,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from .. import rng as _rng
+from ..data.dataset import ConcatDataset, Dataset, TensorDataset, default_collate
 from ..data.dataset import DataLoader as _PlainDataLoader
-from ..data.dataset import Dataset, TensorDataset, default_collate
 from ..device import accelerator as _accelerator
 from ..rng import Generator, default_generator
 from ..tensor import Tensor
@@ -98,58 +97,6 @@ class Subset(Dataset):
 
     def __len__(self) -> int:
         return len(self.indices)
-
-
-class ConcatDataset(Dataset):
-    """Several datasets one after another: positions ``0 .. len(d0)-1`` are ``d0``'s, then ``d1``'s...
-
-    ``cumulative_sizes[k]`` is the total length of ``datasets[:k+1]``. Negative indices count from
-    the end; errors are torch's (an empty list of datasets: ``AssertionError``; an index below
-    ``-len``: ``ValueError``; at or past ``len``: ``IndexError``).
-
-    >>> c = ConcatDataset([range(3), range(0), range(10, 12)])
-    >>> c.cumulative_sizes, [c[i] for i in range(len(c))], c[-2]
-    ([3, 3, 5], [0, 1, 2, 10, 11], 10)
-    """
-
-    datasets: list
-    cumulative_sizes: list[int]
-
-    @staticmethod
-    def cumsum(sequence: Iterable[Any]) -> list[int]:
-        """The running totals of the lengths of ``sequence``'s items."""
-        totals, running = [], 0
-        for part in sequence:
-            running += len(part)
-            totals.append(running)
-        return totals
-
-    def __init__(self, datasets: Iterable[Any]) -> None:
-        self.datasets = list(datasets)
-        if not self.datasets:
-            raise AssertionError("datasets should not be an empty iterable")
-        self.cumulative_sizes = self.cumsum(self.datasets)
-
-    def __len__(self) -> int:
-        return self.cumulative_sizes[-1]
-
-    def __getitem__(self, idx: Any) -> Any:
-        total = len(self)
-        if idx < 0:
-            if -idx > total:
-                raise ValueError("absolute value of index should not exceed dataset length")
-            idx += total
-        which = bisect.bisect_right(self.cumulative_sizes, idx)
-        if which >= len(self.datasets):
-            raise IndexError("list index out of range")
-        start = self.cumulative_sizes[which - 1] if which > 0 else 0
-        return self.datasets[which][idx - start]
-
-    @property
-    def cummulative_sizes(self) -> list[int]:
-        """The old, misspelt name of ``cumulative_sizes`` (deprecated, as in torch)."""
-        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`", FutureWarning, stacklevel=2)
-        return self.cumulative_sizes
 
 
 def _fraction_sizes(n: int, fractions: list) -> list[int]:

@@ -195,3 +195,17 @@ def test_save_and_load_through_a_file_object(tmp_path):
         np.testing.assert_array_equal(tg.load(f)["bias"].numpy(), model.bias.numpy())
     with pytest.raises(tg.utils.serialization.CheckpointError, match="the file object 'BytesIO' is not a readable"):
         tg.load(io.BytesIO(b"not a checkpoint"))
+
+
+def test_tensor_dataset_rows_are_tensors_and_datasets_add_as_torch():
+    rows = []
+    for lib in (tg, torch):
+        data = lib.utils.data
+        ds = data.TensorDataset(lib.tensor(np.arange(12.0).reshape(4, 3)), lib.tensor([0, 1, 0, 1]))
+        x, y = ds[2]
+        assert isinstance(x, lib.Tensor) and isinstance(y, lib.Tensor)
+        both = ds + data.TensorDataset(lib.tensor(np.ones((2, 3))), lib.tensor([5, 6]))
+        assert isinstance(both, data.ConcatDataset)
+        rows.append((x.unsqueeze(0).tolist(), y.item(), len(both), both[5][1].item(), both[-1][0].tolist(),
+                     [t.tolist() for t in ds.tensors]))
+    assert rows[0] == rows[1]

@@ -25,6 +25,18 @@ from .layers import (
     Step,
     Tanh,
 )
+from .activations_more import (
+    GLU,
+    GroupNorm,
+    Hardshrink,
+    LogSigmoid,
+    RMSNorm,
+    RReLU,
+    Softmin,
+    Softshrink,
+    Tanhshrink,
+    Threshold,
+)
 from .loss import (
     LOSSES,
     BCELoss,

@@ -37,6 +37,17 @@ from .activations_more import (
     Tanhshrink,
     Threshold,
 )
+from .loss_more import (
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
 from .loss import (
     LOSSES,
     BCELoss,

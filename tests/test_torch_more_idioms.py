@@ -216,3 +216,22 @@ def test_an_optimizer_over_read_only_memory_is_refused_when_built_not_inside_ste
     writable.sum().backward()
     opt.step()
     assert writable.tolist() == [0.5, 0.5, 0.5]
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_gumbel_softmax_draws_torchs_sample_and_gradient(hard, dim):
+    a = np.random.default_rng(1).standard_normal((3, 4))
+    weights = np.arange(12.0).reshape(3, 4)
+    results = []
+    for lib in (tg, torch):
+        lib.manual_seed(5)
+        x = lib.tensor(a, requires_grad=True)
+        out = lib.nn.functional.gumbel_softmax(x, tau=0.7, hard=hard, dim=dim)
+        (out * lib.tensor(weights)).sum().backward()
+        results.append((out.detach().numpy().copy(), x.grad.numpy().copy(), lib.rand(3).tolist()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-12)
+    assert results[0][2] == results[1][2]  # the stream is where torch leaves it
+    if hard:
+        assert set(np.unique(results[0][0])) <= {0.0, 1.0} and (results[0][0].sum(axis=dim) == 1).all()

@@ -145,6 +145,28 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,  # noqa: ARG001
+                   dim: int = -1) -> Tensor:
+    """Softmax of ``(logits + g) / tau`` with Gumbel noise ``g = -log(Exp(1))``, drawn from torch's stream
+    (the same seed gives torch's sample). ``hard=True``: the one-hot of the largest, with the soft sample's
+    gradient (straight through). ``eps`` is unused, as in torch.
+
+    >>> import tinygrad_mlp as tg
+    >>> _ = tg.manual_seed(0)
+    >>> tg.nn.functional.gumbel_softmax(tg.zeros(1, 3), hard=True).tolist()
+    [[0.0, 0.0, 1.0]]
+    """
+    logits = as_tensor(logits)
+    noise = -logits.detach().new_empty(tuple(logits.shape)).exponential_().log()
+    soft = ((logits + noise) / tau).softmax(dim)
+    if not hard:
+        return soft
+    picked = np.expand_dims(np.argmax(array_of(soft), axis=dim), dim)
+    one_hot_arr = np.zeros(tuple(soft.shape), array_of(soft).dtype)
+    np.put_along_axis(one_hot_arr, picked, 1.0, axis=dim)
+    return Tensor(one_hot_arr) - soft.detach() + soft
+
+
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()

@@ -235,3 +235,90 @@ def test_gumbel_softmax_draws_torchs_sample_and_gradient(hard, dim):
     assert results[0][2] == results[1][2]  # the stream is where torch leaves it
     if hard:
         assert set(np.unique(results[0][0])) <= {0.0, 1.0} and (results[0][0].sum(axis=dim) == 1).all()
+
+
+# --- fixes after review: each compared with torch ----------------------------------------------------------
+
+
+def test_assert_close_treats_infinities_and_python_scalars_as_torch():
+    for lib in (tg, torch):
+        for a, e in (([0.0], [float("inf")]), ([-float("inf")], [float("inf")]), ([1e30], [-float("inf")])):
+            with pytest.raises(AssertionError, match="Tensor-likes are not close!"):
+                lib.testing.assert_close(lib.tensor(a), lib.tensor(e))
+        lib.testing.assert_close(lib.tensor([float("inf")]), lib.tensor([float("inf")]))
+        with pytest.raises(AssertionError, match="Scalars are not close!"):
+            lib.testing.assert_close(1.0, 1.00001)  # Python floats: float64's tolerance
+        lib.testing.assert_close(lib.tensor([1.0], dtype=lib.float64), lib.tensor([1.000001]), check_dtype=False)
+        lib.testing.assert_close({"a": lib.ones(2)}, {"a": lib.ones(2)})
+        lib.testing.assert_close(None, None)
+
+
+def test_take_along_dim_broadcasts_as_torch():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for index, dim in (([[[0], [3], [1]]], 2), ([[[2]]], -1), ([[[1, 0, 1, 0]], [[0, 0, 1, 1]]], 1)):
+        got = [lib.take_along_dim(lib.tensor(a), lib.tensor(index), dim) for lib in (tg, torch)]
+        assert tuple(got[0].shape) == tuple(got[1].shape)
+        np.testing.assert_array_equal(got[0].numpy(), got[1].numpy())
+
+
+def test_nonzero_of_a_0d_tensor_as_torch():
+    for value in (5, 0, True):
+        ours, theirs = tg.tensor(value), torch.tensor(value)
+        assert tuple(ours.nonzero().shape) == tuple(theirs.nonzero().shape)
+        assert [t.tolist() for t in ours.nonzero(as_tuple=True)] == [t.tolist() for t in theirs.nonzero(as_tuple=True)]
+
+
+def test_in_place_ops_keep_the_tensors_shape_as_torch():
+    for lib in (tg, torch):
+        for record in (True, False):
+            x = lib.ones(3, requires_grad=record)
+            y = x * 1 if record else x
+            for op, args in (("pow_", (lib.ones(2, 3),)), ("add_", (lib.ones(2, 3),)),
+                             ("addcmul_", (lib.ones(2, 3), lib.ones(3)))):
+                with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape"):
+                    getattr(y, op)(*args)
+            assert tuple(y.shape) == (3,) and y.tolist() == [1.0, 1.0, 1.0]
+
+
+def _f64(lib, value):  # (float32 tensor hyperparameters make torch do its scalar arithmetic in float32)
+    return lib.tensor(value, dtype=lib.float64)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.optim.Adam(PARAMS[lib], lr=0.1, betas=(_f64(lib, 0.8), _f64(lib, 0.99))),
+    lambda lib: lib.optim.SGD(PARAMS[lib], lr=0.1, momentum=_f64(lib, 0.9)),
+    lambda lib: lib.optim.SGD(PARAMS[lib], lr=0.1, weight_decay=_f64(lib, 0.1))],
+    ids=["adam-betas", "sgd-momentum", "sgd-weight-decay"])
+def test_tensor_hyperparameters_beyond_lr_step_as_torch(make):
+    values = []
+    for lib in (tg, torch):
+        PARAMS[lib] = [lib.nn.Parameter(lib.tensor([0.5, -1.0], dtype=lib.float64))]
+        opt = make(lib)
+        for _ in range(3):
+            opt.zero_grad()
+            (PARAMS[lib][0] ** 2).sum().backward()
+            opt.step()
+        values.append(PARAMS[lib][0].detach().numpy().copy())
+    np.testing.assert_allclose(values[0], values[1], rtol=1e-12)
+
+
+PARAMS: dict = {}
+
+
+def test_grad_mode_decorators_keep_their_argument_as_torch():
+    seen = []
+    for lib in (tg, torch):
+        x = lib.ones(2, requires_grad=True)
+
+        @lib.inference_mode(False)
+        def records(x, lib=lib):
+            return (x * 2).requires_grad, lib.is_inference_mode_enabled()
+
+        @lib.set_grad_enabled(False)
+        def quiet(x):
+            return (x * 2).requires_grad
+
+        with lib.inference_mode():
+            inside = records(x)
+        seen.append((inside, quiet(x), lib.is_grad_enabled(), (x * 2).requires_grad))
+    assert seen[0] == seen[1] == ((True, False), False, True, True)

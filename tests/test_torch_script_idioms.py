@@ -209,3 +209,38 @@ def test_tensor_dataset_rows_are_tensors_and_datasets_add_as_torch():
         rows.append((x.unsqueeze(0).tolist(), y.item(), len(both), both[5][1].item(), both[-1][0].tolist(),
                      [t.tolist() for t in ds.tensors]))
     assert rows[0] == rows[1]
+
+
+def test_sequential_pop_by_position_and_slice_as_torch():
+    results = []
+    for lib in (tg, torch):
+        relu = lib.nn.ReLU()
+        s = lib.nn.Sequential(relu, lib.nn.Linear(2, 2), relu)
+        s.pop(0)
+        t = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 2))
+        popped = t.pop(slice(0, 2))
+        results.append(([type(m).__name__ for m in s], [type(m).__name__ for m in t], len(popped)))
+    assert results[0] == results[1]
+
+
+def test_loaders_collate_dict_samples_and_honour_a_subclass_getitem_as_torch():
+    batches = []
+    for lib, loaders in ((tg, (tg.utils.data.DataLoader, tg.data.DataLoader)), (torch, (torch.utils.data.DataLoader,))):
+        data = lib.utils.data
+
+        class Fields(data.Dataset):
+            def __len__(self):
+                return 3
+
+            def __getitem__(self, i, lib=lib):
+                return {"x": lib.full((2,), float(i)), "y": i}
+
+        class Plus100(data.TensorDataset):
+            def __getitem__(self, i):
+                return tuple(t + 100 for t in super().__getitem__(i))
+
+        for loader in loaders:
+            batch = next(iter(loader(Fields(), batch_size=3)))
+            shifted = next(iter(loader(Plus100(lib.arange(6.0).reshape(3, 2)), batch_size=2)))
+            batches.append((sorted(batch), batch["x"].tolist(), batch["y"].tolist(), shifted[0].tolist()))
+    assert batches[0] == batches[1] == batches[2]

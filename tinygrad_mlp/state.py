@@ -10,6 +10,7 @@ False
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from typing import Any
@@ -79,12 +80,22 @@ class _GradMode:
         mode.grad_enabled = self._prev
 
     def __call__(self, fn):
+        template = self  # each call enters a copy of this very mode (its flag, inference_mode's too)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            context = copy.copy(template)
+            _GradMode.__enter__(context)
+            context._enter_more()
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                context.__exit__(None, None, None)
 
         return wrapper
+
+    def _enter_more(self) -> None:
+        """What a subclass's ``__enter__`` adds to setting the grad mode (inference_mode: its flag)."""
 
 
 class no_grad(_GradMode):  # noqa: N801 - torch's name
@@ -124,6 +135,9 @@ class inference_mode(_GradMode):  # noqa: N801 - torch's name
 
     def __enter__(self) -> None:
         super().__enter__()
+        self._enter_more()
+
+    def _enter_more(self) -> None:
         self._prev_inference, mode.inference = mode.inference, not self.enabled
 
     def __exit__(self, *exc: object) -> None:
@@ -146,6 +160,10 @@ class set_grad_enabled(_GradMode):  # noqa: N801
 
     def __enter__(self) -> None:
         pass
+
+    def __call__(self, fn):
+        mode.grad_enabled = self._prev  # as a decorator it sets the mode only while fn runs, as torch
+        return super().__call__(fn)
 
 
 def is_grad_enabled() -> bool:

@@ -343,6 +343,7 @@ class TensorAPI:
         snapshot = self._wrap(self._data, old)  # the tensor as it was, for the nodes recorded before
         snapshot._version, snapshot._previous = self._version, getattr(self, "_previous", None)
         result = compute(snapshot)  # (first: an op that fails changes nothing)
+        _same_shape_in_place(self, result)
         check_in_place(self._data.dtype, result.dtype, op)
         if old is not None:
             old.output = weakref.ref(snapshot)
@@ -373,6 +374,8 @@ class TensorAPI:
     def _write(self, op: str, ufunc: Any, other: Any) -> Any:
         """The unrecorded arithmetic in-place ops: computed into this tensor's own array."""
         o = array_of(other)
+        if np.ndim(o) and np.shape(o) != self._data.shape:
+            _same_shape_in_place(self, np.empty(np.broadcast_shapes(self._data.shape, np.shape(o)), bool))
         dt = self._data.dtype
         if type(o) is not np.ndarray or o.dtype is not dt or (ufunc is np.divide and dt.kind != "f"):
             kind = true_divide_type if ufunc is np.divide else result_type
@@ -552,16 +555,31 @@ class TensorAPI:
                                    else np.broadcast_to(array_of(mask), shape).astype(bool)]
 
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Any:
+        """Values at ``indices`` along ``dim`` (the other dimensions broadcast between the two, as torch)."""
         if dim is None:
             return self.reshape(-1).gather(0, indices.reshape(-1))
-        return self.gather(dim, indices)
+        d = dims(dim, self.ndim, "take_along_dim")[0]
+        shape, index_shape = list(self._data.shape), list(np.shape(array_of(indices)))
+        if len(index_shape) != len(shape):
+            raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {len(shape)} dimensions for input, and {len(index_shape)} "
+                               "dimensions for indices")
+        others = np.broadcast_shapes(tuple(shape[:d] + [1] + shape[d + 1:]),
+                                     tuple(index_shape[:d] + [1] + index_shape[d + 1:]))
+        src = self.expand(*(others[:d] + (shape[d],) + others[d + 1:]))
+        idx = np.broadcast_to(array_of(indices), others[:d] + (index_shape[d],) + others[d + 1:])
+        return src.gather(d, type(self)(np.ascontiguousarray(idx)))
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
+        if self._data.ndim == 0:  # (torch: a 0-d tensor counts as one element)
+            hit = int(bool(self._data))
+            if as_tuple:
+                return (type(self)(np.zeros(hit, np.int64)),)
+            return type(self)(np.zeros((hit, 0), np.int64))
         found = np.nonzero(self._data)
         if as_tuple:
             return tuple(type(self)(np.ascontiguousarray(i, dtype=np.int64)) for i in found)
-        return type(self)(np.stack(found, axis=1).astype(np.int64) if self._data.ndim else
-                          np.zeros((int(bool(self._data)), 0), np.int64))
+        return type(self)(np.stack(found, axis=1).astype(np.int64))
 
     argwhere = nonzero
 
@@ -593,6 +611,13 @@ class TensorAPI:
         return out.masked_fill(np.isneginf(data), neginf)
 
 
+def _same_shape_in_place(self: Any, result: Any) -> None:
+    """An in-place op keeps the tensor's shape: operands that broadcast it larger are refused, as torch."""
+    if tuple(result.shape) != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(result.shape)}")
+
+
 def _in_place(name: str) -> Any:
     """``x.name_(...)``: ``x.name(...)`` written back into x, as torch's in-place variant (recorded, as the
     other in-place ops, when x or a tensor argument requires grad; refused on a leaf that requires grad)."""
@@ -602,6 +627,7 @@ def _in_place(name: str) -> Any:
         if self._records(op, *args, *kwargs.values()):
             return self._rebind(op, lambda s: getattr(s, name)(*args, **kwargs))
         result = getattr(self, name)(*args, **kwargs)  # out of place first: an op that fails changes nothing
+        _same_shape_in_place(self, result)
         check_in_place(self._data.dtype, result.dtype, op)
         dst = self._inplace(op)
         np.copyto(dst, np.broadcast_to(result._data, dst.shape), casting="unsafe")

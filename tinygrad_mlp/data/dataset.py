@@ -60,6 +60,8 @@ class TensorDataset(Dataset):
 def default_collate(items: Sequence[Any]) -> Any:
     """Stack a list of samples (arrays, numbers or tuples of them) into batch tensors."""
     first = items[0]
+    if isinstance(first, dict):  # a dict of fields per sample: a dict of batches, as torch
+        return {key: default_collate([it[key] for it in items]) for key in first}
     if isinstance(first, tuple | list):
         return tuple(default_collate([it[i] for it in items]) for i in range(len(first)))
     return Tensor(np.stack([it._data if isinstance(it, Tensor) else np.asarray(it) for it in items]))
@@ -154,7 +156,8 @@ class DataLoader:
         if not self.shuffle:
             rng_mod.random_int64(generator=self.generator)  # torch's iterator draws its base seed either way
         stop = n - n % b if self.drop_last else n
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+        # (a subclass that overrides __getitem__ goes through it, item by item)
+        fast = type(self.dataset).__getitem__ is TensorDataset.__getitem__ and self.collate_fn is None
         for start in range(0, stop, b):
             idx = order[start:start + b] if order is not None else slice(start, min(start + b, n))
             if fast:

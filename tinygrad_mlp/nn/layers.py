@@ -97,9 +97,11 @@ class Sequential(Module):
         return self
 
     def pop(self, index: int | slice) -> Module:
-        """Remove and return the module at ``index``; the later ones move up."""
+        """Remove and return the module(s) at ``index`` (a slice gives a Sequential); the later ones move up."""
         removed = self[index]
-        modules = [m for m in self._modules.values() if m is not removed]
+        positions = range(len(self))[index]
+        gone = set(positions) if isinstance(positions, range) else {positions}
+        modules = [m for i, m in enumerate(self._modules.values()) if i not in gone]
         self._modules.clear()
         for i, m in enumerate(modules):
             self.add_module(str(i), m)

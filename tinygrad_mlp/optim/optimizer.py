@@ -189,7 +189,17 @@ class Optimizer:
 
 def group_numbers(group: dict) -> dict:
     """The group as the update reads it: a hyperparameter given as a one-element tensor (torch accepts
-    ``lr=torch.tensor(0.01)``) becomes its Python number, read afresh at every step."""
-    if not isinstance(group.get("lr"), Tensor):  # (the usual case, checked on every step: one lookup)
+    ``lr=torch.tensor(0.01)``, ``betas=(tensor(0.9), tensor(0.999))``) becomes its Python number, read afresh
+    at every step."""
+    if not any(isinstance(v, Tensor) or (type(v) is tuple and any(isinstance(e, Tensor) for e in v))
+               for k, v in group.items() if k != "params"):
         return group
-    return {k: (v.item() if isinstance(v, Tensor) and k != "params" else v) for k, v in group.items()}
+    return {k: v if k == "params" else _number(v) for k, v in group.items()}
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value.item()
+    if type(value) is tuple:
+        return tuple(e.item() if isinstance(e, Tensor) else e for e in value)
+    return value

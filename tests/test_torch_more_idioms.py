@@ -322,3 +322,14 @@ def test_grad_mode_decorators_keep_their_argument_as_torch():
             inside = records(x)
         seen.append((inside, quiet(x), lib.is_grad_enabled(), (x * 2).requires_grad))
     assert seen[0] == seen[1] == ((True, False), False, True, True)
+
+
+def test_old_typed_tensor_names_work_as_types_as_torch():
+    seen = []
+    for lib in (tg, torch):
+        x = lib.ones(2, dtype=lib.float64)
+        seen.append((str(x.type(lib.FloatTensor).dtype).split(".")[1], isinstance(x, lib.FloatTensor),
+                     isinstance(x, lib.DoubleTensor), isinstance(lib.arange(3), lib.LongTensor),
+                     tuple(lib.FloatTensor(lib.Size([2, 3])).shape), tuple(lib.FloatTensor().shape),
+                     lib.FloatTensor((2, 3)).tolist(), x.type(lib.LongTensor).tolist()))
+    assert seen[0] == seen[1]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import rng
-from .args import array_of, check_device, shape_arg, to_array
+from .args import Size, array_of, check_device, shape_arg, to_array
 from .dtypes import of as dtypes_of
 from .dtypes import to_numpy
 from .state import default_dtype
@@ -60,17 +60,33 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def _legacy(name: str, np_dtype: Any) -> Any:
-    def constructor(*args: Any) -> Tensor:
-        if all(isinstance(a, int | np.integer) and not isinstance(a, bool) for a in args):  # sizes
-            return Tensor(np.zeros(tuple(int(a) for a in args), np_dtype))
-        if len(args) != 1:
-            raise TypeError(f"{name}(): takes sizes (ints) or one sequence of data, got {len(args)} arguments")
-        return tensor(args[0], dtype=dtypes_of(np.dtype(np_dtype)))
+class _LegacyTensorType(type):
+    """torch's old typed-tensor names (``tg.FloatTensor``, ``tg.LongTensor``, ...): calling one makes a tensor
+    of its dtype from data, from sizes or a `Size` (zeros; torch leaves them uninitialised), or empty;
+    ``isinstance(x, tg.FloatTensor)`` tests the dtype; ``x.type(tg.FloatTensor)`` converts."""
 
-    constructor.__name__ = name
-    constructor.__doc__ = f"Old torch's ``{name}(data)`` / ``{name}(*sizes)`` (zeros; torch leaves them uninitialised)."
-    return constructor
+    legacy_dtype: np.dtype
+
+    def __call__(cls, *args: Any) -> Tensor:
+        if not args:
+            return Tensor(np.zeros(0, cls.legacy_dtype))
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
+        if all(isinstance(a, int | np.integer) and not isinstance(a, bool) for a in args):  # sizes
+            return Tensor(np.zeros(tuple(int(a) for a in args), cls.legacy_dtype))
+        if len(args) != 1:
+            raise TypeError(f"{cls.__name__}(): takes sizes (ints) or one sequence of data, got {len(args)} arguments")
+        return tensor(args[0], dtype=dtypes_of(cls.legacy_dtype))
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and array_of(obj).dtype == cls.legacy_dtype
+
+    def __repr__(cls) -> str:
+        return f"<class 'tinygrad_mlp.{cls.__name__}'>"
+
+
+def _legacy(name: str, np_dtype: Any) -> Any:
+    return _LegacyTensorType(name, (), {"legacy_dtype": np.dtype(np_dtype), "__module__": __name__})
 
 
 FloatTensor, DoubleTensor, HalfTensor = (_legacy(n, t) for n, t in (("FloatTensor", np.float32),

@@ -254,6 +254,7 @@ class TensorAPI:
             return f"tinygrad_mlp.{dtypes.torch_name(self._data.dtype)}Tensor"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             dtype = dtypes.from_tensor_type(dtype)
+        dtype = getattr(dtype, "legacy_dtype", dtype)  # tg.FloatTensor & co. (factories' legacy types)
         return self.astype(dtype)
 
     def clone(self) -> Any:

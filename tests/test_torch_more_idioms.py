@@ -333,3 +333,19 @@ def test_old_typed_tensor_names_work_as_types_as_torch():
                      tuple(lib.FloatTensor(lib.Size([2, 3])).shape), tuple(lib.FloatTensor().shape),
                      lib.FloatTensor((2, 3)).tolist(), x.type(lib.LongTensor).tolist()))
     assert seen[0] == seen[1]
+
+
+def test_clamp_with_tensor_bounds_gives_torchs_values_and_gradients():
+    seen = []
+    for lib in (tg, torch):
+        x = lib.tensor([0.5, 2.0, -1.0, 1.0, 3.0], requires_grad=True)
+        lo = lib.tensor([1.0, 0.0, 0.0, 1.0, 0.0], requires_grad=True)
+        hi = lib.tensor([2.0, 1.5, 2.0, 2.0, 3.0], requires_grad=True)
+        y = lib.clamp(x, min=lo, max=hi)
+        (y * lib.tensor([1.0, 2, 3, 4, 5])).sum().backward()
+        seen.append((y.tolist(), x.grad.tolist(), lo.grad.tolist(), hi.grad.tolist(),
+                     lib.clamp(lib.tensor([5.0]), min=lib.tensor([3.0]), max=lib.tensor([1.0])).tolist(),
+                     lib.tensor([1.0, 5.0]).clamp_min(lib.tensor(2.0)).tolist(),
+                     lib.tensor([1.0, 5.0]).clamp_max_(lib.tensor([0.0, 9.0])).tolist(),
+                     str(lib.tensor([float("nan"), 1.0]).clamp(min=lib.tensor([0.0, 0.0])).tolist())))
+    assert seen[0] == seen[1]

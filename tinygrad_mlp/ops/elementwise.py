@@ -289,10 +289,26 @@ def reciprocal(self):
 
 
 def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
-    """Elements limited to [min, max] (either may be None); the gradient passes where inside."""
+    """Elements limited to [min, max] (either may be None, a number or a tensor); the gradient passes to the
+    input where it is kept (a tie keeps the input) and, for tensor bounds, to the bound where it is taken."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(self, lo=min, hi=max)
+    def constant(bound):  # a number, or a 0-d tensor that needs no gradient, as the one op takes it
+        if bound is None or isinstance(bound, int | float):
+            return bound
+        if np.ndim(array_of(bound)) == 0 and not getattr(bound, "requires_grad", False):
+            return array_of(bound)[()]
+        return NotImplemented
+
+    lo, hi = constant(min), constant(max)
+    if lo is not NotImplemented and hi is not NotImplemented:
+        return Clamp.apply(self, lo=lo, hi=hi)
+    out = self
+    if min is not None:  # max(x, min), then min(., max), as torch; NaN inputs stay NaN
+        out = where(~(array_of(out) < array_of(min)), out, min)
+    if max is not None:
+        out = where(~(array_of(out) > array_of(max)), out, max)
+    return out
 
 
 def where(condition, input, other):  # noqa: A002

@@ -211,4 +211,6 @@ def _result(i: int, t: Tensor, g: np.ndarray | None, allow_unused: Any, material
 
 def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
     """torch < 0.4's wrapper, kept for old scripts: a new tensor on ``data``'s memory (as torch's today)."""
-    return Tensor(data._data if isinstance(data, Tensor) else np.asarray(data)).requires_grad_(requires_grad)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    return Tensor(data._data).requires_grad_(requires_grad)

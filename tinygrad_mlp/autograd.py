@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import autograd_functional as functional  # noqa: F401 - tg.autograd.functional, as torch
 from . import function as engine
 from .state import captures, mode, no_grad
 from .tensor import Tensor, run_backward

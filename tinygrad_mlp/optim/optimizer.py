@@ -191,10 +191,11 @@ def group_numbers(group: dict) -> dict:
     """The group as the update reads it: a hyperparameter given as a one-element tensor (torch accepts
     ``lr=torch.tensor(0.01)``, ``betas=(tensor(0.9), tensor(0.999))``) becomes its Python number, read afresh
     at every step."""
-    if not any(isinstance(v, Tensor) or (type(v) is tuple and any(isinstance(e, Tensor) for e in v))
-               for k, v in group.items() if k != "params"):
-        return group
-    return {k: v if k == "params" else _number(v) for k, v in group.items()}
+    for v in group.values():  # (every step goes through here: exact type checks, C-level for tuples)
+        kind = type(v)
+        if kind is Tensor or (kind is tuple and Tensor in map(type, v)):
+            return {k: v if k == "params" else _number(v) for k, v in group.items()}
+    return group
 
 
 def _number(value: Any) -> Any:

@@ -9,6 +9,8 @@ from tinygrad_mlp import nn, optim
 
 torch = pytest.importorskip("torch", reason="torch not installed: pip install -e '.[torch]'")
 
+from .test_more_optimizers import mlp, run_both  # noqa: E402 - the same harness, after torch is known
+
 CONFIGS = [
     ("Rprop", dict()),
     ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
@@ -19,39 +21,9 @@ CONFIGS = [
 ]
 
 
-def mlp(lib):
-    return lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.Tanh(), lib.nn.Linear(8, 3))
-
-
-def run_both(name, kwargs, dtype, steps=25):
-    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
-    tg.set_default_dtype(dtype)
-    try:
-        ours = mlp(tg)
-        theirs = mlp(torch).to(torch_dtype)
-        theirs.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
-        opt_o = getattr(optim, name)(ours.parameters(), **kwargs)
-        opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
-        rng = np.random.default_rng(0)
-        history = []
-        for _ in range(steps):
-            x, y = rng.standard_normal((16, 4)).astype(dtype), rng.integers(0, 3, 16)
-            opt_o.zero_grad()
-            nn.functional.cross_entropy(ours(tg.tensor(x)), tg.tensor(y)).backward()
-            opt_o.step()
-            opt_t.zero_grad()
-            torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y)).backward()
-            opt_t.step()
-            history.append(([p.detach().numpy().copy() for p in ours.parameters()],
-                            [p.detach().numpy().copy() for p in theirs.parameters()]))
-        return history, opt_o, opt_t
-    finally:
-        tg.set_default_dtype(np.float32)
-
-
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
 def test_every_step_matches_torch_float64(name, kwargs):
-    history, opt_o, opt_t = run_both(name, kwargs, np.float64)
+    history, opt_o, opt_t = run_both(name, kwargs, np.float64, steps=25)
     for step, (ours, theirs) in enumerate(history):
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o, t, rtol=1e-12, atol=1e-13, err_msg=f"{name} step {step + 1}")
@@ -66,7 +38,7 @@ def test_every_step_matches_torch_float64(name, kwargs):
 
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
 def test_every_step_matches_torch_float32(name, kwargs):
-    history, _, _ = run_both(name, kwargs, np.float32)
+    history, _, _ = run_both(name, kwargs, np.float32, steps=25)
     for step, (ours, theirs) in enumerate(history):
         for o, t in zip(ours, theirs):
             assert o.dtype == np.float32

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..state import default_dtype
 from .optimizer import Optimizer
 
 
@@ -14,8 +15,9 @@ class ASGD(Optimizer):
     """torch.optim.ASGD's update, with its step count t:
 
     p ← p · (1 − λ·η) − η · g;  ax ← ax + μ · (p − ax) (ax ← p while μ = 1);
-    then η ← lr / (1 + λ·lr·t)^α and μ ← 1 / max(1, t − t₀). η and μ are kept as float32 numbers, as
-    torch keeps them in float32 scalars. ``weight_decay`` adds wd·p to g, after ``maximize`` negates it.
+    then η ← lr / (1 + λ·lr·t)^α and μ ← 1 / max(1, t − t₀). η and μ are rounded to the default dtype
+    (float32 unless it is float64), as torch keeps them in scalars of that dtype. ``weight_decay`` adds wd·p
+    to g, after ``maximize`` negates it.
 
     >>> import tinygrad_mlp as tg
     >>> w = tg.nn.Parameter(tg.tensor([1.0])); opt = tg.optim.ASGD([w], lr=0.1)
@@ -36,9 +38,10 @@ class ASGD(Optimizer):
 
     def _update(self, p: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
         lr, lambd, alpha, t0, wd = group["lr"], group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
+        scalar = np.float64 if default_dtype() == np.float64 else np.float32
         if "ax" not in state:
             state["step"] = 0
-            state["eta"] = float(np.float32(lr))
+            state["eta"] = float(scalar(lr))
             state["mu"] = 1.0
             state["ax"] = np.zeros_like(p)
         state["step"] += 1
@@ -55,5 +58,5 @@ class ASGD(Optimizer):
         else:
             np.copyto(ax, p)
         t = state["step"]
-        state["eta"] = float(np.float32(lr / ((1 + lambd * lr * t) ** alpha)))
-        state["mu"] = float(np.float32(1 / max(1, t - t0)))
+        state["eta"] = float(scalar(lr / ((1 + lambd * lr * t) ** alpha)))
+        state["mu"] = float(scalar(1 / max(1, t - t0)))

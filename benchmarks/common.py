@@ -117,6 +117,23 @@ class NumpyMLP:
         params = self.params
         n_layers = len(params) // 2
         in_out = self.layout == "in_out"
+        loss, acts, pre, g = self.forward_loss(x, y)
+        grads = [None] * len(params)
+        for i in reversed(range(n_layers)):
+            W = params[2 * i]
+            grads[2 * i] = np.dot(acts[i].T, g) if in_out else np.dot(g.T, acts[i])
+            grads[2 * i + 1] = g.sum(axis=0)
+            if i > 0:
+                g = np.dot(g, W.T) if in_out else np.dot(g, W)
+                g *= pre[i - 1] > 0
+        self.update(grads)
+        return loss
+
+    def forward_loss(self, x: np.ndarray, y: np.ndarray) -> tuple:
+        """(loss, each layer's input, each hidden pre-activation, the logits' gradient)."""
+        params = self.params
+        n_layers = len(params) // 2
+        in_out = self.layout == "in_out"
         acts, pre = [x], []
         h = x
         for i in range(n_layers):
@@ -138,14 +155,10 @@ class NumpyMLP:
         g = exp / sums
         g[np.arange(n), y] -= 1
         g /= n
-        grads = [None] * len(params)
-        for i in reversed(range(n_layers)):
-            W = params[2 * i]
-            grads[2 * i] = np.dot(acts[i].T, g) if in_out else np.dot(g.T, acts[i])
-            grads[2 * i + 1] = g.sum(axis=0)
-            if i > 0:
-                g = np.dot(g, W.T) if in_out else np.dot(g, W)
-                g *= pre[i - 1] > 0
+        return loss, acts, pre, g
+
+    def update(self, grads: list) -> None:
+        params = self.params
         if self.optimizer == "sgd":
             for p, gr in zip(params, grads):
                 gr *= self.lr
@@ -169,7 +182,6 @@ class NumpyMLP:
                 np.divide(m, w, out=w)
                 w *= step_size
                 p -= w
-        return loss
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         h = x

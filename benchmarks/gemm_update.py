@@ -70,28 +70,15 @@ class GemmAccumulateSGD(NumpyMLP):
                    g.ctypes.data, k_out, 1.0, W.ctypes.data, k_out)
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        """The reference's forward and loss; backward with each weight updated inside its product."""
         params = self.params
-        n_layers = len(params) // 2
-        acts, h = [x], x
-        for i in range(n_layers):
-            z = np.dot(h, params[2 * i])
-            z += params[2 * i + 1]
-            h = np.maximum(z, 0, out=z) if i < n_layers - 1 else z
-            acts.append(h)
-        shifted = h - h.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
-        n = len(y)
-        loss = float(np.mean(np.log(sums[:, 0]) - shifted[np.arange(n), y]))
-        g = exp / sums
-        g[np.arange(n), y] -= 1
-        g /= n
-        for i in reversed(range(n_layers)):
+        loss, acts, pre, g = self.forward_loss(x, y)
+        for i in reversed(range(len(params) // 2)):
             W, b = params[2 * i], params[2 * i + 1]
             g_prev = None
             if i > 0:  # with the old weights, before they are updated
                 g_prev = np.dot(g, W.T)
-                g_prev *= acts[i] > 0
+                g_prev *= pre[i - 1] > 0
             self.accumulate(np.ascontiguousarray(acts[i]), g, W)
             gb = g.sum(axis=0)
             gb *= self.lr

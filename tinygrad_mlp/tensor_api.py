@@ -551,9 +551,9 @@ class TensorAPI:
 
     def masked_select(self, mask: Any) -> Any:
         """The elements where ``mask`` (broadcast to this shape) is True, as a 1-D tensor (differentiable)."""
-        shape = np.broadcast_shapes(self._data.shape, np.shape(array_of(mask)))
-        return self.expand(*shape)[array_of(mask).astype(bool) if np.shape(array_of(mask)) == shape
-                                   else np.broadcast_to(array_of(mask), shape).astype(bool)]
+        keep = np.asarray(array_of(mask), bool)
+        shape = np.broadcast_shapes(self._data.shape, keep.shape)
+        return self.expand(*shape)[np.broadcast_to(keep, shape)]
 
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Any:
         """Values at ``indices`` along ``dim`` (the other dimensions broadcast between the two, as torch)."""
